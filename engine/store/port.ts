@@ -1,0 +1,96 @@
+import type { StoredEvent } from '../events/accessEvent.js';
+
+/** Result of writing a batch of events. */
+export interface InsertResult {
+  /** Events newly stored by this call. */
+  inserted: number;
+  /** Events whose `(system, id)` was already stored: counted, never an error, never stored twice. */
+  duplicates: number;
+  /** Events the store refused for their content (e.g. an Elasticsearch mapping error), kept in quarantine with the reason. */
+  quarantined: { docId: string; reason: string }[];
+}
+
+export interface EventQuery {
+  /** Only events of these organisations (the caller's scope). Empty means none. */
+  organisations: string[];
+  nhsNumber?: string;
+  userId?: string;
+  organisation?: string;
+  system?: string;
+  /** Inclusive lower bound on `occurredAt` (RFC 3339). */
+  from?: string;
+  /** Exclusive upper bound on `occurredAt` (RFC 3339). */
+  to?: string;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** Present when there are more events after this page. */
+  nextCursor?: string;
+}
+
+/**
+ * Where access events are kept.
+ * Promises: `insertEvents` has create semantics keyed on `docId` (a second write of the same
+ * docId is a duplicate, never an overwrite), and a batch is durable when the promise resolves.
+ * Leaves out: validation (events arrive validated) and rule evaluation.
+ */
+export interface EventStore {
+  insertEvents(events: StoredEvent[]): Promise<InsertResult>;
+  /** Which of these docIds are already stored (one round trip). */
+  existingEventIds(docIds: string[]): Promise<Set<string>>;
+  /** Newest first by `occurredAt`, then by `docId`; paged by an opaque cursor. */
+  queryEvents(query: EventQuery): Promise<EventPage>;
+  countEvents(): Promise<number>;
+}
+
+export type SourceScope = 'events' | 'reference';
+
+/** A source system allowed to post, identified by its key's hash. */
+export interface Source {
+  system: string;
+  organisations: string[];
+  scopes: SourceScope[];
+  keyHash: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export type PersonRole = 'ig-officer' | 'caldicott-guardian' | 'admin' | 'auditor';
+
+/** A person with a local bearer token, identified by the token's hash. */
+export interface Person {
+  name: string;
+  role: PersonRole;
+  organisations: string[];
+  tokenHash: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/**
+ * Source systems and people. Keys and tokens are never stored, only their hashes.
+ * Leaves out: key generation and hashing (see engine/auth).
+ */
+export interface CredentialStore {
+  /** Registers a source, replacing (and so revoking the key of) any earlier one with the same system. */
+  putSource(source: Source): Promise<void>;
+  findSourceByKeyHash(keyHash: string): Promise<Source | undefined>;
+  /** Marks the source revoked; returns false when no such source exists. */
+  revokeSource(system: string, at: string): Promise<boolean>;
+  putPerson(person: Person): Promise<void>;
+  findPersonByTokenHash(tokenHash: string): Promise<Person | undefined>;
+}
+
+/** The whole store: one adapter per backend (DuckDB embedded, Elasticsearch scaled). */
+export interface Store extends EventStore, CredentialStore {
+  readonly kind: 'duckdb' | 'elasticsearch';
+  /** Creates tables, indices or templates when missing. Safe to call more than once. */
+  init(): Promise<void>;
+  /** Throws when the backend cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
