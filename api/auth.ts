@@ -1,0 +1,72 @@
+import type { FastifyRequest } from 'fastify';
+import { credentialHash, sameSecret } from '../engine/auth/credentials.js';
+import type { CredentialStore, PersonRole, Source, SourceScope } from '../engine/store/port.js';
+import { ApiError } from './errors.js';
+
+/** Who is calling: a source system with its key, or a person with their token. */
+export type Principal =
+  | { kind: 'source'; source: Source }
+  | { kind: 'person'; name: string; role: PersonRole; organisations: string[] };
+
+const CACHE_MS = 5_000;
+
+/**
+ * Resolves bearer credentials to a principal with one store lookup, cached for a few seconds.
+ * Revocation through this process takes effect at once; through another process within the cache time.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, { principal?: Principal; until: number }>();
+
+  constructor(private readonly store: CredentialStore, private readonly adminToken?: string) {}
+
+  async principalOf(request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new ApiError('AW_ERR_UNAUTHENTICATED');
+    const secret = match[1];
+    if (this.adminToken && sameSecret(secret, this.adminToken)) {
+      return { kind: 'person', name: 'admin', role: 'admin', organisations: [] };
+    }
+    const hash = credentialHash(secret);
+    const now = Date.now();
+    let entry = this.cache.get(hash);
+    if (!entry || entry.until < now) {
+      entry = { principal: await this.lookup(hash), until: now + CACHE_MS };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, entry);
+    }
+    if (!entry.principal) throw new ApiError('AW_ERR_UNKNOWN_SOURCE');
+    return entry.principal;
+  }
+
+  private async lookup(hash: string): Promise<Principal | undefined> {
+    const source = await this.store.findSourceByKeyHash(hash);
+    if (source) return source.revokedAt ? undefined : { kind: 'source', source };
+    const person = await this.store.findPersonByTokenHash(hash);
+    if (person && !person.revokedAt) {
+      return { kind: 'person', name: person.name, role: person.role, organisations: person.organisations };
+    }
+    return undefined;
+  }
+
+  /** Forgets cached credentials (after a revocation or replacement). */
+  forget(): void {
+    this.cache.clear();
+  }
+}
+
+export function requireSource(principal: Principal, scope: SourceScope): Source {
+  if (principal.kind !== 'source') throw new ApiError('AW_ERR_FORBIDDEN', 'this endpoint takes a source system key, not a person token');
+  if (!principal.source.scopes.includes(scope)) {
+    throw new ApiError('AW_ERR_FORBIDDEN', `this key has no "${scope}" scope (it has: ${principal.source.scopes.join(', ')})`);
+  }
+  return principal.source;
+}
+
+export function requirePerson(principal: Principal, roles: readonly PersonRole[]): Extract<Principal, { kind: 'person' }> {
+  if (principal.kind !== 'person') throw new ApiError('AW_ERR_FORBIDDEN', 'this endpoint takes a person token, not a source key');
+  if (!roles.includes(principal.role)) {
+    throw new ApiError('AW_ERR_FORBIDDEN', `the ${principal.role} role may not do this (allowed: ${roles.join(', ')})`);
+  }
+  return principal;
+}

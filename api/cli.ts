@@ -1,0 +1,129 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, type Config } from '../engine/config.js';
+import { createLogger } from '../engine/log.js';
+import type { PersonRole, SourceScope } from '../engine/store/port.js';
+import { addSource, addUser } from './cli/adminClient.js';
+import { formatSummary, IngestStoppedError, ingestFile, type IngestKind } from './cli/ingest.js';
+import type { IngestFormat } from './cli/fileBatches.js';
+import { closeOnSignals, startServer, startWorker } from './server.js';
+
+const DEFAULT_URL = 'http://localhost:8080';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number above 0');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+function adminToken(explicit?: string): string {
+  const token = explicit ?? process.env.ACCESSWATCH_TOKEN ?? process.env.ACCESSWATCH_ADMIN_TOKEN;
+  if (!token) throw new Error('no admin token: set ACCESSWATCH_TOKEN (or pass --token)');
+  return token;
+}
+
+function serverConfig(options: { port?: number; data?: string }): Config {
+  const overrides: Partial<Config> = {};
+  if (options.port !== undefined) overrides.port = options.port;
+  const env = { ...process.env };
+  if (options.data !== undefined) env.ACCESSWATCH_DATA_DIR = options.data;
+  return loadConfig(env, overrides);
+}
+
+/** The `accesswatch` command line. */
+export function program(): Command {
+  const cli = new Command('accesswatch')
+    .description('Record access audit and breach detection for health and social care')
+    .showHelpAfterError();
+
+  cli.command('serve')
+    .description('Run the API (and, with REDIS_URL but no ELASTICSEARCH_URL, the ingest worker)')
+    .option('--port <port>', 'port to listen on (PORT, default 8080)', port)
+    .option('--data <dir>', 'folder for the embedded DuckDB store (ACCESSWATCH_DATA_DIR, default ./data)')
+    .action(async (options: { port?: number; data?: string }) => {
+      const config = serverConfig(options);
+      const logger = createLogger(config.logLevel);
+      const server = await startServer(config, logger);
+      if (!config.adminToken) {
+        logger.warn({ module: 'server' }, 'ACCESSWATCH_ADMIN_TOKEN is not set: nobody can create source keys or users until it is');
+      }
+      closeOnSignals(server, logger);
+    });
+
+  cli.command('worker')
+    .description('Consume the ingest queue (REDIS_URL) and store batches (ELASTICSEARCH_URL, or DuckDB)')
+    .option('--data <dir>', 'folder for the embedded DuckDB store when there is no ELASTICSEARCH_URL')
+    .action(async (options: { data?: string }) => {
+      const config = serverConfig(options);
+      const logger = createLogger(config.logLevel);
+      const worker = await startWorker(config, logger);
+      closeOnSignals(worker, logger);
+    });
+
+  const sources = cli.command('sources').description('Source systems and their keys');
+  sources.command('add <system>')
+    .description('Register a source system; prints its new key alone on stdout')
+    .requiredOption('--org <ods>', 'organisation (ODS code) it may post for; repeat or comma-separate', collect, [])
+    .addOption(new Option('--scope <scope>', 'what it may post; repeat for several').choices(['events', 'reference']).argParser(collect).default([]))
+    .option('--url <url>', 'accesswatch server', DEFAULT_URL)
+    .option('--token <token>', 'admin token (default ACCESSWATCH_TOKEN)')
+    .action(async (system: string, options: { org: string[]; scope: SourceScope[]; url: string; token?: string }) => {
+      const key = await addSource({
+        url: options.url, token: adminToken(options.token), system, organisations: options.org,
+        scopes: options.scope.length > 0 ? options.scope : ['events', 'reference'],
+      });
+      process.stdout.write(`${key}\n`);
+    });
+
+  const users = cli.command('users').description('People and their bearer tokens');
+  users.command('add <name>')
+    .description('Create a person; prints their new token alone on stdout')
+    .addOption(new Option('--role <role>', 'their role').choices(['ig-officer', 'caldicott-guardian', 'admin', 'auditor']).makeOptionMandatory())
+    .option('--org <ods>', 'organisation (ODS code) they work for; repeat or comma-separate', collect, [])
+    .option('--url <url>', 'accesswatch server', DEFAULT_URL)
+    .option('--token <token>', 'admin token (default ACCESSWATCH_TOKEN)')
+    .action(async (name: string, options: { role: PersonRole; org: string[]; url: string; token?: string }) => {
+      const token = await addUser({ url: options.url, token: adminToken(options.token), name, role: options.role, organisations: options.org });
+      process.stdout.write(`${token}\n`);
+    });
+
+  cli.command('ingest <file>')
+    .description('Post a file of access events (JSON, NDJSON, CSV or FHIR) or reference data in batches, with progress')
+    .option('--system <system>', 'the source system the file comes from (checked against the key)')
+    .option('--key <key>', 'the source system\'s key (default ACCESSWATCH_KEY)')
+    .addOption(new Option('--kind <kind>', 'what the file holds').choices(['events', 'staff', 'patients', 'relationships']).default('events'))
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['json', 'ndjson', 'csv', 'fhir']))
+    .option('--batch-size <n>', 'records per request', positive, 1000)
+    .option('--url <url>', 'accesswatch server', DEFAULT_URL)
+    .option('--no-progress', 'no progress bar')
+    .action(async (file: string, options: { system?: string; key?: string; kind: IngestKind; format?: IngestFormat; batchSize: number; url: string; progress: boolean }) => {
+      const key = options.key ?? process.env.ACCESSWATCH_KEY;
+      if (!key) throw new Error('no source key: pass --key or set ACCESSWATCH_KEY (create one with `accesswatch sources add`)');
+      try {
+        const summary = await ingestFile({
+          file, url: options.url, token: key, kind: options.kind, batchSize: options.batchSize,
+          progress: options.progress,
+          ...(options.system ? { system: options.system } : {}),
+          ...(options.format ? { format: options.format } : {}),
+        });
+        process.stdout.write(`${formatSummary(summary)}\n`);
+      } catch (err) {
+        if (err instanceof IngestStoppedError) process.stdout.write(`${formatSummary(err.summary)}\n`);
+        throw err;
+      }
+    });
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await program().parseAsync(argv);
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { AccessEvent, StoredEvent } from '../../engine/events/accessEvent.js';
+import { accessEventSchema } from '../../engine/events/accessEventSchema.js';
+import { eventDocId, eventFingerprint } from '../../engine/events/canonical.js';
+import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
+import { BodyFormatError, parseAccessEvents, UnsupportedMediaTypeError } from '../../engine/formats/index.js';
+import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
+import type { BatchSink } from '../../engine/ingest/batchSink.js';
+import { InvalidCursorError } from '../../engine/store/cursor.js';
+import type { Store } from '../../engine/store/port.js';
+import { requirePerson, requireSource, type Principal } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { errorResponses, eventPageSchema, ingestResultSchema } from '../schemas.js';
+
+export interface AccessEventRoutesOptions {
+  store: Store;
+  sink: BatchSink;
+  maxEventsPerRequest: number;
+  bodyLimit: number;
+  principalOf: (request: import('fastify').FastifyRequest) => Promise<Principal>;
+}
+
+/** The system name accesswatch uses for the access events it records about its own users. */
+export const SELF_AUDIT_SYSTEM = 'accesswatch';
+
+function parseBody(contentType: string | undefined, body: unknown) {
+  try {
+    return parseAccessEvents(contentType, typeof body === 'string' ? body : '');
+  } catch (err) {
+    if (err instanceof UnsupportedMediaTypeError) throw new ApiError('AW_ERR_UNSUPPORTED_MEDIA_TYPE', err.message);
+    if (err instanceof BodyFormatError) throw new ApiError('AW_ERR_BODY_UNREADABLE', err.message);
+    throw err;
+  }
+}
+
+/**
+ * Reading patient data is itself an access: one event per patient and organisation shown, or a
+ * `search` event when a query named a patient and found nothing.
+ */
+function selfAuditEvents(reader: Extract<Principal, { kind: 'person' }>, shown: StoredEvent[], nhsNumber?: string): StoredEvent[] {
+  const now = new Date().toISOString();
+  const batchId = randomUUID();
+  const seen = new Map<string, { organisation: string; nhsNumber: string; action: 'view' | 'search' }>();
+  for (const { event } of shown) {
+    seen.set(`${event.organisation}/${event.patient.nhsNumber}`, { organisation: event.organisation, nhsNumber: event.patient.nhsNumber, action: 'view' });
+  }
+  if (seen.size === 0 && nhsNumber && reader.organisations[0]) {
+    seen.set('search', { organisation: reader.organisations[0], nhsNumber, action: 'search' });
+  }
+  return [...seen.values()].map((access) => {
+    const event: AccessEvent = {
+      id: randomUUID(),
+      occurredAt: now,
+      system: SELF_AUDIT_SYSTEM,
+      organisation: access.organisation,
+      user: { id: reader.name, role: reader.role },
+      patient: { nhsNumber: access.nhsNumber },
+      action: access.action,
+      purpose: 'audit',
+      recordPart: 'access-log',
+    };
+    return { docId: eventDocId(event.system, event.id), event, sha256: eventFingerprint(event), receivedAt: now, batchId };
+  });
+}
+
+export async function accessEventRoutes(app: FastifyInstance, options: AccessEventRoutesOptions): Promise<void> {
+  // Every supported body type arrives as text; the engine's parsers read it and explain what is wrong.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_request, body, done) => done(null, body));
+
+  app.post('/v1/access-events', {
+    schema: {
+      summary: 'Post a batch of access events',
+      description: 'Bodies: application/json (array or {"events": [...]}), application/x-ndjson, application/fhir+json (AuditEvent or Bundle), text/csv.',
+      response: { 202: ingestResultSchema, ...errorResponses, 400: { anyOf: [ingestResultSchema, errorResponses[400]] } },
+    },
+  }, async (request, reply) => {
+    const source = requireSource(await options.principalOf(request), 'events');
+    const expected = request.headers['x-accesswatch-system'];
+    if (typeof expected === 'string' && expected !== source.system) {
+      throw new ApiError('AW_ERR_FORBIDDEN', `this key belongs to system "${source.system}", not "${expected}"`);
+    }
+    const records = parseBody(request.headers['content-type'], request.body);
+    if (records.length > options.maxEventsPerRequest) {
+      throw new ApiError('AW_ERR_TOO_MANY_EVENTS', `the body holds ${records.length} events; the limit is ${options.maxEventsPerRequest} per request: post smaller batches`);
+    }
+    const batch = prepareBatch(records, source);
+    if (batch.events.length === 0) {
+      return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: batch.rejected });
+    }
+    const { duplicates } = await options.sink.submit(batch);
+    request.log.info({ module: 'ingest', batchId: batch.batchId, system: source.system, accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected.length }, 'batch accepted');
+    return reply.code(202).send({ accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected });
+  });
+
+  app.get<{ Querystring: { patient?: string; user?: string; organisation?: string; from?: string; to?: string; limit: number; cursor?: string } }>('/v1/access-events', {
+    schema: {
+      summary: 'Search stored access events (newest first), within your organisations',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          patient: { type: 'string', description: 'NHS number' },
+          user: { type: 'string' },
+          organisation: { type: 'string' },
+          from: { type: 'string', format: 'date-time' },
+          to: { type: 'string', format: 'date-time' },
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          cursor: { type: 'string' },
+        },
+      },
+      response: { 200: eventPageSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    const person = requirePerson(await options.principalOf(request), ['ig-officer', 'caldicott-guardian', 'auditor']);
+    const query = request.query;
+    const nhsNumber = query.patient === undefined ? undefined : normaliseNhsNumber(query.patient);
+    if (nhsNumber !== undefined && !isValidNhsNumber(nhsNumber)) {
+      throw new ApiError('AW_ERR_VALIDATION', 'patient: is not a valid NHS number (10 digits with a correct check digit)');
+    }
+    if (query.organisation !== undefined && !person.organisations.includes(query.organisation)) {
+      throw new ApiError('AW_ERR_FORBIDDEN', `organisation: ${query.organisation} is not one of your organisations`);
+    }
+    let page;
+    try {
+      page = await options.store.queryEvents({
+        organisations: person.organisations,
+        nhsNumber, userId: query.user, organisation: query.organisation, from: query.from, to: query.to,
+        limit: query.limit, cursor: query.cursor,
+      });
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ApiError('AW_ERR_VALIDATION', err.message);
+      throw err;
+    }
+    const audit = selfAuditEvents(person, page.events, nhsNumber);
+    if (audit.length > 0) await options.sink.submit({ batchId: audit[0].batchId, receivedAt: audit[0].receivedAt, events: audit });
+    return {
+      events: page.events.map((stored) => ({ ...stored.event, sha256: stored.sha256, receivedAt: stored.receivedAt })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  });
+
+  app.get('/v1/schemas/access-event', { schema: { summary: 'The JSON Schema of a canonical access event' } }, async () => accessEventSchema);
+}

@@ -1,0 +1,60 @@
+import { accessEventSchema } from '../engine/events/accessEventSchema.js';
+import { errorBodySchema } from './errors.js';
+
+/**
+ * Response schemas, in one place. They are allow-lists: fastify serialises only the properties
+ * listed, so nothing unlisted (patient data from a store row) can leak into a response.
+ */
+export const ingestResultSchema = {
+  type: 'object',
+  required: ['accepted', 'duplicates', 'rejected'],
+  properties: {
+    accepted: { type: 'integer', description: 'Events newly accepted by this request.' },
+    duplicates: { type: 'integer', description: 'Events already held: (system, id) seen before.' },
+    rejected: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['index', 'errors'],
+        properties: {
+          index: { type: 'integer', description: 'Position in the posted body, from 0.' },
+          id: { type: 'string' },
+          errors: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+const { $schema: _ignored, $id: _id, ...eventProperties } = accessEventSchema;
+
+export const storedEventSchema = {
+  type: 'object',
+  properties: {
+    ...eventProperties.properties,
+    sha256: { type: 'string', description: 'SHA-256 of the canonical event (RFC 8785 JSON).' },
+    receivedAt: { type: 'string' },
+  },
+} as const;
+
+export const eventPageSchema = {
+  type: 'object',
+  required: ['events'],
+  properties: {
+    events: { type: 'array', items: storedEventSchema },
+    nextCursor: { type: 'string' },
+  },
+} as const;
+
+export const errorResponses = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  413: errorBodySchema,
+  415: errorBodySchema,
+  429: errorBodySchema,
+  500: errorBodySchema,
+  503: errorBodySchema,
+} as const;

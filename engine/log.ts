@@ -1,0 +1,24 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * Log fields that may carry patient or staff identity. They are censored wherever they appear,
+ * so an NHS number or a name never reaches a log line.
+ */
+const REDACT = [
+  'nhsNumber', '*.nhsNumber', '*.*.nhsNumber', 'patient', '*.patient',
+  'name', '*.name', 'surname', '*.surname', 'address', '*.address', 'dateOfBirth', '*.dateOfBirth',
+  'req.headers.authorization', 'authorization', 'key', 'token',
+];
+
+export type { Logger };
+
+/** Requests are logged by method and path only: query strings can carry NHS numbers. */
+const serializers = {
+  req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+};
+
+/** The process logger; modules take child loggers tagged `{ module }` (and `batchId`, `ruleId`). */
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: NodeJS.WritableStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, serializers };
+  return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
+}

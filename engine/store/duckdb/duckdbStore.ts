@@ -1,0 +1,259 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, VARCHAR,
+  type DuckDBType, type DuckDBValue,
+} from '@duckdb/node-api';
+import type { StoredEvent } from '../../events/accessEvent.js';
+import type { EventPage, EventQuery, InsertResult, Person, Source, Store } from '../port.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { SerialLock } from './serialLock.js';
+
+/** DuckDB's appender takes at most one vector (2,048 rows) per data chunk. */
+const CHUNK_ROWS = 2048;
+
+const EVENT_COLUMNS: [name: string, type: DuckDBType][] = [
+  ['doc_id', VARCHAR], ['system', VARCHAR], ['id', VARCHAR], ['occurred_at', TIMESTAMPTZ],
+  ['organisation', VARCHAR], ['user_id', VARCHAR], ['nhs_number', VARCHAR], ['action', VARCHAR],
+  ['received_at', TIMESTAMPTZ], ['batch_id', VARCHAR], ['sha256', VARCHAR], ['event', VARCHAR], ['original', VARCHAR],
+];
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  doc_id VARCHAR PRIMARY KEY, system VARCHAR NOT NULL, id VARCHAR NOT NULL, occurred_at TIMESTAMPTZ NOT NULL,
+  organisation VARCHAR NOT NULL, user_id VARCHAR NOT NULL, nhs_number VARCHAR NOT NULL, action VARCHAR NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL, batch_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+  event VARCHAR NOT NULL, original VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sources (
+  system VARCHAR PRIMARY KEY, organisations VARCHAR[] NOT NULL, scopes VARCHAR[] NOT NULL,
+  key_hash VARCHAR NOT NULL, created_at VARCHAR NOT NULL, revoked_at VARCHAR
+);
+CREATE TABLE IF NOT EXISTS people (
+  token_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, organisations VARCHAR[] NOT NULL,
+  created_at VARCHAR NOT NULL, revoked_at VARCHAR
+);
+`;
+
+function timestampOf(iso: string): DuckDBTimestampTZValue {
+  return new DuckDBTimestampTZValue(BigInt(Date.parse(iso)) * 1000n + BigInt(subMillisecondMicros(iso)));
+}
+
+/** Keeps microseconds that Date.parse drops (RFC 3339 allows any number of fraction digits). */
+function subMillisecondMicros(iso: string): number {
+  const fraction = /\.(\d+)/.exec(iso)?.[1];
+  return fraction && fraction.length > 3 ? Number(fraction.slice(3, 6).padEnd(3, '0')) : 0;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function sqlList(values: string[]): string {
+  return values.map(sqlString).join(',');
+}
+
+/** Column values of a slice of events, in EVENT_COLUMNS order. */
+function eventColumns(events: StoredEvent[]): DuckDBValue[][] {
+  const columns: DuckDBValue[][] = EVENT_COLUMNS.map(() => new Array<DuckDBValue>(events.length));
+  events.forEach((stored, row) => {
+    const { event } = stored;
+    columns[0][row] = stored.docId;
+    columns[1][row] = event.system;
+    columns[2][row] = event.id;
+    columns[3][row] = timestampOf(event.occurredAt);
+    columns[4][row] = event.organisation;
+    columns[5][row] = event.user.id;
+    columns[6][row] = event.patient.nhsNumber;
+    columns[7][row] = event.action;
+    columns[8][row] = timestampOf(stored.receivedAt);
+    columns[9][row] = stored.batchId;
+    columns[10][row] = stored.sha256;
+    columns[11][row] = JSON.stringify(event);
+    columns[12][row] = stored.original === undefined ? null : JSON.stringify(stored.original);
+  });
+  return columns;
+}
+
+export interface DuckdbStoreOptions {
+  /** Path of the database file, or ':memory:'. */
+  path: string;
+}
+
+/**
+ * The embedded store: one DuckDB file. Writes are serialised in-process (DuckDB has one writer),
+ * duplicates are found with one indexed lookup per batch and events are appended in bulk.
+ */
+export class DuckdbStore implements Store {
+  readonly kind = 'duckdb' as const;
+  private instance?: DuckDBInstance;
+  private writer?: DuckDBConnection;
+  private reader?: DuckDBConnection;
+  private readonly writes = new SerialLock();
+
+  constructor(private readonly options: DuckdbStoreOptions) {}
+
+  async init(): Promise<void> {
+    if (this.instance) return;
+    if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
+    this.instance = await DuckDBInstance.create(this.options.path);
+    this.writer = await this.instance.connect();
+    this.reader = await this.instance.connect();
+    await this.writer.run(SCHEMA);
+  }
+
+  private get write(): DuckDBConnection {
+    if (!this.writer) throw new Error('the DuckDB store is not open (call init first)');
+    return this.writer;
+  }
+
+  private get read(): DuckDBConnection {
+    if (!this.reader) throw new Error('the DuckDB store is not open (call init first)');
+    return this.reader;
+  }
+
+  async ping(): Promise<void> {
+    await this.read.run('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.writes.run(async () => {
+      this.writer?.closeSync();
+      this.reader?.closeSync();
+      this.instance?.closeSync();
+      this.writer = this.reader = this.instance = undefined;
+    });
+  }
+
+  async insertEvents(events: StoredEvent[]): Promise<InsertResult> {
+    return this.writes.run(async () => {
+      const unique = new Map<string, StoredEvent>();
+      for (const stored of events) if (!unique.has(stored.docId)) unique.set(stored.docId, stored);
+      const existing = await this.existingIn(this.write, [...unique.keys()]);
+      const fresh = [...unique.values()].filter((stored) => !existing.has(stored.docId));
+      if (fresh.length > 0) await this.append(fresh);
+      return { inserted: fresh.length, duplicates: events.length - fresh.length, quarantined: [] };
+    });
+  }
+
+  private async append(events: StoredEvent[]): Promise<void> {
+    const appender = await this.write.createAppender('events');
+    try {
+      for (let start = 0; start < events.length; start += CHUNK_ROWS) {
+        const slice = events.slice(start, start + CHUNK_ROWS);
+        const chunk = DuckDBDataChunk.create(EVENT_COLUMNS.map(([, type]) => type), slice.length);
+        eventColumns(slice).forEach((values, column) => chunk.setColumnValues(column, values));
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private async existingIn(connection: DuckDBConnection, docIds: string[]): Promise<Set<string>> {
+    if (docIds.length === 0) return new Set();
+    const result = await connection.runAndReadAll(`SELECT doc_id FROM events WHERE doc_id IN (${sqlList(docIds)})`);
+    return new Set(result.getRows().map((row) => String(row[0])));
+  }
+
+  existingEventIds(docIds: string[]): Promise<Set<string>> {
+    return this.existingIn(this.read, docIds);
+  }
+
+  async queryEvents(query: EventQuery): Promise<EventPage> {
+    if (query.organisations.length === 0) return { events: [] };
+    const where = [`organisation IN (${sqlList(query.organisations)})`];
+    const params: Record<string, string> = {};
+    if (query.organisation !== undefined) { where.push('organisation = $organisation'); params.organisation = query.organisation; }
+    if (query.nhsNumber !== undefined) { where.push('nhs_number = $nhsNumber'); params.nhsNumber = query.nhsNumber; }
+    if (query.userId !== undefined) { where.push('user_id = $userId'); params.userId = query.userId; }
+    if (query.system !== undefined) { where.push('system = $system'); params.system = query.system; }
+    if (query.from !== undefined) { where.push('occurred_at >= $from::TIMESTAMPTZ'); params.from = query.from; }
+    if (query.to !== undefined) { where.push('occurred_at < $to::TIMESTAMPTZ'); params.to = query.to; }
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      where.push('(epoch_us(occurred_at), doc_id) < ($afterMicros::BIGINT, $afterDocId)');
+      params.afterMicros = String(after.micros);
+      params.afterDocId = after.docId;
+    }
+    const sql = `SELECT doc_id, epoch_us(occurred_at) AS micros, strftime(received_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at,
+        batch_id, sha256, event, original
+      FROM events WHERE ${where.join(' AND ')}
+      ORDER BY occurred_at DESC, doc_id DESC LIMIT ${query.limit + 1}`;
+    const rows = (await this.read.runAndReadAll(sql, params)).getRowObjectsJS();
+    const page = rows.slice(0, query.limit);
+    const events: StoredEvent[] = page.map((row) => ({
+      docId: String(row.doc_id),
+      event: JSON.parse(String(row.event)),
+      sha256: String(row.sha256),
+      receivedAt: String(row.received_at),
+      batchId: String(row.batch_id),
+      ...(row.original === null ? {} : { original: JSON.parse(String(row.original)) }),
+    }));
+    const last = page.at(-1);
+    return rows.length > query.limit && last
+      ? { events, nextCursor: encodeCursor({ micros: BigInt(last.micros as bigint), docId: String(last.doc_id) }) }
+      : { events };
+  }
+
+  async countEvents(): Promise<number> {
+    const result = await this.read.runAndReadAll('SELECT count(*) FROM events');
+    return Number(result.getRows()[0][0]);
+  }
+
+  async putSource(source: Source): Promise<void> {
+    await this.writes.run(() => this.write.run(
+      `INSERT OR REPLACE INTO sources VALUES ($system, ${listLiteral(source.organisations)}, ${listLiteral(source.scopes)}, $keyHash, $createdAt, NULL)`,
+      { system: source.system, keyHash: source.keyHash, createdAt: source.createdAt },
+    ));
+  }
+
+  async findSourceByKeyHash(keyHash: string): Promise<Source | undefined> {
+    const rows = (await this.read.runAndReadAll('SELECT * FROM sources WHERE key_hash = $keyHash', { keyHash })).getRowObjectsJS();
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      system: String(row.system),
+      organisations: row.organisations as string[],
+      scopes: row.scopes as Source['scopes'],
+      keyHash: String(row.key_hash),
+      createdAt: String(row.created_at),
+      ...(row.revoked_at === null ? {} : { revokedAt: String(row.revoked_at) }),
+    };
+  }
+
+  async revokeSource(system: string, at: string): Promise<boolean> {
+    return this.writes.run(async () => {
+      const result = await this.write.runAndReadAll(
+        'UPDATE sources SET revoked_at = $at WHERE system = $system AND revoked_at IS NULL RETURNING system', { at, system },
+      );
+      return result.getRows().length > 0;
+    });
+  }
+
+  async putPerson(person: Person): Promise<void> {
+    await this.writes.run(() => this.write.run(
+      `INSERT OR REPLACE INTO people VALUES ($tokenHash, $name, $role, ${listLiteral(person.organisations)}, $createdAt, NULL)`,
+      { tokenHash: person.tokenHash, name: person.name, role: person.role, createdAt: person.createdAt },
+    ));
+  }
+
+  async findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> {
+    const rows = (await this.read.runAndReadAll('SELECT * FROM people WHERE token_hash = $tokenHash', { tokenHash })).getRowObjectsJS();
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      tokenHash: String(row.token_hash),
+      name: String(row.name),
+      role: row.role as Person['role'],
+      organisations: row.organisations as string[],
+      createdAt: String(row.created_at),
+      ...(row.revoked_at === null ? {} : { revokedAt: String(row.revoked_at) }),
+    };
+  }
+}
+
+function listLiteral(values: readonly string[]): string {
+  return `[${sqlList([...values])}]::VARCHAR[]`;
+}

@@ -1,0 +1,338 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../events/accessEvent.js';
+import type { Source } from '../port.js';
+import { BulkWriteError } from './bulkRetry.js';
+import { createElasticsearchStore, type ElasticsearchStore } from './elasticsearchStore.js';
+
+// The real @elastic/elasticsearch client talks HTTP to a small server started here, which answers
+// with Elasticsearch's own response bodies (fixtures/) and the headers the client insists on.
+
+function fixtureText(name: string): string {
+  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+}
+function fixture<T>(name: string): T {
+  return JSON.parse(fixtureText(name)) as T;
+}
+
+const events = fixture<StoredEvent[]>('stored-events.json');
+const ids = events.map((event) => event.docId);
+
+interface ReceivedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: string;
+  /** The body's JSON lines (NDJSON for _bulk, one line otherwise). */
+  lines: Record<string, any>[];
+}
+
+interface Answer {
+  status?: number;
+  /** A fixture file name, or a body to send as JSON. */
+  fixture?: string;
+  body?: unknown;
+}
+
+type Script = (request: ReceivedRequest) => Answer;
+
+class ElasticsearchLikeServer {
+  readonly requests: ReceivedRequest[] = [];
+  private constructor(private readonly server: Server, readonly url: string) {}
+
+  static async start(script: Script): Promise<ElasticsearchLikeServer> {
+    let instance: ElasticsearchLikeServer | undefined;
+    const server = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const lines = body.trim() === '' ? [] : body.trim().split('\n').map((line) => JSON.parse(line));
+        const request: ReceivedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, lines };
+        instance?.requests.push(request);
+        const answer = script(request);
+        const text = answer.fixture ? fixtureText(answer.fixture) : JSON.stringify(answer.body ?? {});
+        res.writeHead(answer.status ?? 200, {
+          'content-type': 'application/json',
+          'x-elastic-product': 'Elasticsearch',
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    instance = new ElasticsearchLikeServer(server, `http://127.0.0.1:${port}`);
+    return instance;
+  }
+
+  bulkRequests(): ReceivedRequest[] {
+    return this.requests.filter((request) => request.path === '/_bulk');
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Answers successive _bulk requests with these fixtures, in order. */
+function bulkAnswers(...answers: Answer[]): Script {
+  let next = 0;
+  return (request) => {
+    if (request.path !== '/_bulk') return { status: 404, body: { error: { type: 'unexpected', reason: request.path }, status: 404 } };
+    const answer = answers[next++];
+    if (!answer) throw new Error('more bulk requests than the test expected');
+    return answer;
+  };
+}
+
+let server: ElasticsearchLikeServer | undefined;
+let store: ElasticsearchStore | undefined;
+
+async function storeAnswering(script: Script, attempts = 3): Promise<ElasticsearchStore> {
+  server = await ElasticsearchLikeServer.start(script);
+  store = createElasticsearchStore({ node: server.url, retry: { attempts, initialDelayMs: 1, maxDelayMs: 4 } });
+  return store;
+}
+
+afterEach(async () => {
+  await store?.close();
+  await server?.stop();
+  store = undefined;
+  server = undefined;
+});
+
+/** The docIds a _bulk body writes, with the action used. */
+function actionsIn(request: ReceivedRequest): { action: string; index: string; id: string }[] {
+  return request.lines
+    .filter((_, position) => position % 2 === 0)
+    .map((line) => {
+      const [action, target] = Object.entries(line)[0] as [string, { _index: string; _id: string }];
+      return { action, index: target._index, id: target._id };
+    });
+}
+
+describe('writing a batch of events through the client', () => {
+  it('resends only the busy item, counts the duplicate and quarantines the refused ones', async () => {
+    const es = await storeAnswering(
+      bulkAnswers(
+        { fixture: 'bulk-response-mixed.json' },
+        { fixture: 'bulk-response-resend-created.json' },
+        { fixture: 'bulk-response-quarantine-indexed.json' },
+      ),
+    );
+
+    const result = await es.insertEvents(events);
+
+    expect(result.inserted).toBe(3);
+    expect(result.duplicates).toBe(1);
+    expect(result.quarantined).toEqual([
+      {
+        docId: ids[3],
+        reason:
+          'strict_dynamic_mapping_exception: [1:367] mapping set to strict, dynamic introduction of [consentDirective] within [_doc] is not allowed',
+      },
+      { docId: ids[4], reason: expect.stringMatching(/^document_parsing_exception: \[1:206\] failed to parse field \[user\.team\]/) },
+    ]);
+
+    const [first, resend, quarantine] = server!.bulkRequests();
+    expect(server!.bulkRequests()).toHaveLength(3);
+    for (const request of [first, resend, quarantine]) expect(request.query.get('refresh')).toBe('false');
+
+    expect(actionsIn(first).map(({ action, id }) => [action, id])).toEqual(ids.map((id) => ['create', id]));
+    expect(actionsIn(resend)).toEqual([{ action: 'create', index: 'accesswatch-events-2024.03.01', id: ids[2] }]);
+    expect(resend.lines[1]).toMatchObject({ id: 'evt-0003', docId: ids[2], action: 'print' });
+
+    expect(actionsIn(quarantine)).toEqual([
+      { action: 'index', index: 'accesswatch-quarantine', id: ids[3] },
+      { action: 'index', index: 'accesswatch-quarantine', id: ids[4] },
+    ]);
+    expect(quarantine.lines[1]).toMatchObject({
+      docId: ids[3],
+      index: 'accesswatch-events-2024.03.01',
+      errorType: 'strict_dynamic_mapping_exception',
+      system: 'emis-web',
+    });
+    expect(JSON.parse(quarantine.lines[3].document)).toMatchObject({ id: 'evt-0005', user: { team: { code: 'T1' } } });
+  });
+
+  it('gives up after the configured attempts and says how many events failed and why', async () => {
+    const es = await storeAnswering(
+      bulkAnswers(
+        { fixture: 'bulk-response-mixed.json' },
+        { fixture: 'bulk-response-resend-busy.json' },
+        { fixture: 'bulk-response-resend-busy.json' },
+      ),
+    );
+
+    const failure = await es.insertEvents(events).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(BulkWriteError);
+    expect((failure as BulkWriteError).notStored).toBe(1);
+    expect((failure as Error).message).toMatch(
+      /^Elasticsearch did not store 1 of 5 events after 3 attempts: 1 × es_rejected_execution_exception \[429\]: rejected execution/,
+    );
+    // Three attempts, each resending only the busy event; nothing is quarantined when the batch fails.
+    expect(server!.bulkRequests().map((request) => actionsIn(request).length)).toEqual([6, 1, 1]);
+  });
+
+  it('sends the whole batch again when the request itself is rejected with 429', async () => {
+    const es = await storeAnswering(
+      bulkAnswers({ status: 429, fixture: 'error-response-coordinating-rejected.json' }, { fixture: 'bulk-response-all-created.json' }),
+    );
+
+    expect(await es.insertEvents(events)).toEqual({ inserted: 6, duplicates: 0, quarantined: [] });
+    expect(server!.bulkRequests().map((request) => actionsIn(request).length)).toEqual([6, 6]);
+  });
+
+  it('says why when the request is rejected every time', async () => {
+    const es = await storeAnswering(() => ({ status: 429, fixture: 'error-response-coordinating-rejected.json' }), 2);
+
+    await expect(es.insertEvents(events)).rejects.toThrow(
+      /did not store 6 of 6 events after 2 attempts: the bulk request failed: 429 es_rejected_execution_exception: rejected execution of coordinating operation/,
+    );
+    expect(server!.bulkRequests()).toHaveLength(2);
+  });
+
+  it('fails at once, without retrying, when an index is blocked', async () => {
+    const es = await storeAnswering(bulkAnswers({ fixture: 'bulk-response-index-blocked.json' }));
+
+    await expect(es.insertEvents(events)).rejects.toThrow(
+      /^Elasticsearch did not store 5 of 6 events: 4 × cluster_block_exception \[403\]: index \[accesswatch-events-2024\.03\.01\] blocked by: \[FORBIDDEN\/8\/index write \(api\)\];; 1 × es_rejected_execution_exception \[429\]/,
+    );
+    expect(server!.bulkRequests()).toHaveLength(1);
+  });
+
+  it('sends nothing for an empty batch', async () => {
+    const es = await storeAnswering(bulkAnswers());
+    expect(await es.insertEvents([])).toEqual({ inserted: 0, duplicates: 0, quarantined: [] });
+    expect(server!.requests).toEqual([]);
+  });
+
+  it('retries and then fails with the reason when nothing listens', async () => {
+    const stopped = await ElasticsearchLikeServer.start(bulkAnswers());
+    await stopped.stop();
+    store = createElasticsearchStore({ node: stopped.url, retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 } });
+
+    await expect(store.insertEvents(events)).rejects.toThrow(/did not store 6 of 6 events after 2 attempts: the bulk request failed: ConnectionError/);
+    await expect(store.ping()).rejects.toThrow(`Elasticsearch at ${stopped.url} cannot be reached`);
+  });
+});
+
+describe('reading events through the client', () => {
+  it('searches every monthly index for one extra event and pages on with search_after', async () => {
+    const es = await storeAnswering((request) =>
+      request.lines[0]?.search_after ? { fixture: 'search-response-last-page.json' } : { fixture: 'search-response-events-page.json' },
+    );
+
+    const first = await es.queryEvents({ organisations: ['B82005'], nhsNumber: '9434765919', limit: 2 });
+    expect(first.events.map((stored) => stored.event.id)).toEqual(['evt-0003', 'evt-0002']);
+    const second = await es.queryEvents({ organisations: ['B82005'], nhsNumber: '9434765919', limit: 2, cursor: first.nextCursor });
+    expect(second).toEqual({ events: [events[5]] });
+
+    const [firstSearch, secondSearch] = server!.requests;
+    expect(firstSearch.method).toBe('POST');
+    expect(firstSearch.path).toBe('/accesswatch-events-*/_search');
+    expect(firstSearch.query.get('ignore_unavailable')).toBe('true');
+    expect(firstSearch.query.get('allow_no_indices')).toBe('true');
+    expect(firstSearch.lines[0]).toMatchObject({
+      size: 3,
+      query: { bool: { filter: [{ terms: { organisation: ['B82005'] } }, { term: { 'patient.nhsNumber': '9434765919' } }] } },
+    });
+    const lastHit = fixture<{ hits: { hits: { sort: unknown[] }[] } }>('search-response-events-page.json').hits.hits[1];
+    expect(secondSearch.lines[0].search_after).toEqual(lastHit.sort);
+  });
+
+  it('asks nothing when the caller may see no organisation', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-events-page.json' }));
+    expect(await es.queryEvents({ organisations: [], limit: 10 })).toEqual({ events: [] });
+    expect(server!.requests).toEqual([]);
+  });
+
+  it('finds already stored docIds in one search', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-existing-ids.json' }));
+    expect(await es.existingEventIds(ids)).toEqual(new Set([ids[0], ids[5]]));
+    expect(server!.requests).toHaveLength(1);
+    expect(server!.requests[0].lines[0]).toEqual({ size: 6, track_total_hits: false, _source: false, query: { ids: { values: ids } } });
+    expect(await es.existingEventIds([])).toEqual(new Set());
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it('counts events with _count', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'count-response.json' }));
+    expect(await es.countEvents()).toBe(1523);
+    expect(server!.requests[0].path).toBe('/accesswatch-events-*/_count');
+  });
+});
+
+describe('setting up and checking the cluster', () => {
+  it('puts the retention policy and the four templates, named after the prefix', async () => {
+    server = await ElasticsearchLikeServer.start(() => ({ body: { acknowledged: true } }));
+    store = createElasticsearchStore({ node: server.url, indexPrefix: 'aw-test' });
+
+    await store.init();
+
+    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'PUT /_ilm/policy/aw-test-events-retention',
+      'PUT /_index_template/aw-test-events',
+      'PUT /_index_template/aw-test-quarantine',
+      'PUT /_index_template/aw-test-sources',
+      'PUT /_index_template/aw-test-people',
+    ]);
+    expect(server.requests[0].lines[0].policy.phases.delete).toBeDefined();
+    const events = server.requests[1].lines[0];
+    expect(events.index_patterns).toEqual(['aw-test-events-*']);
+    expect(events.template.mappings.dynamic).toBe('strict');
+    expect(events.template.settings.index.translog.durability).toBe('request');
+  });
+
+  it('pings the node', async () => {
+    const es = await storeAnswering(() => ({}));
+    await es.ping();
+    expect(server!.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['HEAD /']);
+  });
+});
+
+describe('sources and people through the client', () => {
+  const source = fixture<{ hits: { hits: { _source: Source }[] } }>('search-response-source.json').hits.hits[0]._source;
+
+  it('registers a source under its system and waits for it to be searchable', async () => {
+    const es = await storeAnswering(() => ({ status: 201, fixture: 'index-response-created.json' }));
+    await es.putSource({ ...source, revokedAt: undefined });
+    const [put] = server!.requests;
+    expect(`${put.method} ${put.path}`).toBe('PUT /accesswatch-sources/_doc/emis-web');
+    expect(put.query.get('refresh')).toBe('wait_for');
+    expect(put.lines[0]).toEqual(source);
+  });
+
+  it('finds a source by the hash of its key', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-source.json' }));
+    expect(await es.findSourceByKeyHash(source.keyHash)).toEqual(source);
+    expect(server!.requests[0].path).toBe('/accesswatch-sources/_search');
+    expect(server!.requests[0].lines[0].query).toEqual({ term: { keyHash: source.keyHash } });
+  });
+
+  it('revokes a source, and says false when there is none', async () => {
+    const es = await storeAnswering((request) =>
+      request.path.endsWith('/emis-web')
+        ? { fixture: 'update-response-updated.json' }
+        : { status: 404, fixture: 'update-response-document-missing.json' },
+    );
+    expect(await es.revokeSource('emis-web', '2024-03-12T18:00:00.000Z')).toBe(true);
+    expect(await es.revokeSource('no-such-system', '2024-03-12T18:00:00.000Z')).toBe(false);
+    expect(server!.requests[0].lines[0]).toEqual({ doc: { revokedAt: '2024-03-12T18:00:00.000Z' } });
+    expect(server!.requests[0].query.get('refresh')).toBe('wait_for');
+  });
+
+  it('finds no person for an unknown token', async () => {
+    const es = await storeAnswering(() => ({ status: 404, fixture: 'get-response-not-found.json' }));
+    expect(await es.findPersonByTokenHash('0c7d4b0e')).toBeUndefined();
+    expect(`${server!.requests[0].method} ${server!.requests[0].path}`).toBe('GET /accesswatch-people/_doc/0c7d4b0e');
+  });
+});

@@ -1,0 +1,156 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { AccessEvent, StoredEvent } from '../../events/accessEvent.js';
+import type { Person, Source } from '../port.js';
+import type { QuarantineDocument } from './bulkRequest.js';
+import { eventsIndexFor, indexNamesFor } from './indexNames.js';
+import { TEMPLATE_FILES, eventsRetentionPolicyFor, indexTemplatesFor, type TemplateName } from './templates.js';
+
+const templatesDir = new URL('./templates/', import.meta.url);
+
+// Typed as Record<keyof ...>, so adding a field to AccessEvent (or the stored metadata, a source,
+// a person) fails to compile here until the field is listed, and then fails the test until mapped.
+const accessEventFields: Record<keyof AccessEvent, true> = {
+  id: true, occurredAt: true, system: true, organisation: true, user: true, patient: true, action: true,
+  recordPart: true, purpose: true, outcome: true, workstation: true, ip: true, site: true, reason: true,
+  relationshipClaim: true,
+};
+const userFields: Record<keyof AccessEvent['user'], true> = { id: true, role: true, team: true };
+const patientFields: Record<keyof AccessEvent['patient'], true> = { nhsNumber: true };
+const storedMetadataFields: Record<Exclude<keyof StoredEvent, 'event'>, true> = {
+  docId: true, sha256: true, receivedAt: true, batchId: true, original: true,
+};
+const quarantineFields: Record<keyof QuarantineDocument, true> = {
+  docId: true, index: true, errorType: true, reason: true, document: true, system: true, batchId: true,
+  quarantinedAt: true,
+};
+const sourceFields: Record<keyof Source, true> = {
+  system: true, organisations: true, scopes: true, keyHash: true, createdAt: true, revokedAt: true,
+};
+const personFields: Record<keyof Person, true> = {
+  name: true, role: true, organisations: true, tokenHash: true, createdAt: true, revokedAt: true,
+};
+
+interface FieldMapping {
+  type?: string;
+  enabled?: boolean;
+  dynamic?: string;
+  properties?: Record<string, FieldMapping>;
+}
+
+function readJson(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(name, templatesDir), 'utf8'));
+}
+
+function mappingOf(name: TemplateName): FieldMapping {
+  return (readJson(`${name}.json`) as { template: { mappings: FieldMapping } }).template.mappings;
+}
+
+/** Every mapped leaf field as a dotted path with its type, e.g. `user.id` → keyword. */
+function mappedFields(mapping: FieldMapping, parent = ''): Map<string, FieldMapping> {
+  const fields = new Map<string, FieldMapping>();
+  for (const [name, field] of Object.entries(mapping.properties ?? {})) {
+    const path = parent + name;
+    if (field.properties) for (const [child, leaf] of mappedFields(field, `${path}.`)) fields.set(child, leaf);
+    else fields.set(path, field);
+  }
+  return fields;
+}
+
+describe('index templates and retention policy as data', () => {
+  const files = readdirSync(templatesDir).filter((file) => file.endsWith('.json'));
+
+  it('keeps the four templates and the retention policy in templates/', () => {
+    expect(files.sort()).toEqual(['events-retention-policy.json', 'events.json', 'people.json', 'quarantine.json', 'sources.json']);
+  });
+
+  it.each(files)('%s is valid JSON and is what the store loads', (file) => {
+    const loaded =
+      file === 'events-retention-policy.json'
+        ? eventsRetentionPolicyFor(indexNamesFor('accesswatch')) // the policy names no index
+        : TEMPLATE_FILES[file.replace('.json', '') as TemplateName];
+    expect(loaded).toEqual(readJson(file));
+  });
+
+  it.each(Object.keys(TEMPLATE_FILES) as TemplateName[])('%s mapping is strict all the way down', (name) => {
+    const mapping = mappingOf(name);
+    expect(mapping.dynamic).toBe('strict');
+    // No object may loosen it: a nested `dynamic: true` would let unknown fields in silently.
+    const loosened = JSON.stringify(mapping.properties).match(/"dynamic":"(?!strict)[^"]*"/g);
+    expect(loosened).toBeNull();
+  });
+
+  it.each(Object.keys(TEMPLATE_FILES) as TemplateName[])('%s writes the translog on every request', (name) => {
+    const settings = (readJson(`${name}.json`) as { template: { settings: { index: { translog: { durability: string } } } } })
+      .template.settings;
+    expect(settings.index.translog.durability).toBe('request');
+  });
+
+  it('maps exactly the fields of AccessEvent plus the stored metadata', () => {
+    const expected = [
+      ...Object.keys(accessEventFields).filter((field) => field !== 'user' && field !== 'patient'),
+      ...Object.keys(userFields).map((field) => `user.${field}`),
+      ...Object.keys(patientFields).map((field) => `patient.${field}`),
+      ...Object.keys(storedMetadataFields),
+    ];
+    expect([...mappedFields(mappingOf('events')).keys()].sort()).toEqual(expected.sort());
+  });
+
+  it('maps dates as date, free text as text, original as stored-only and every other field as keyword', () => {
+    const fields = mappedFields(mappingOf('events'));
+    expect(fields.get('occurredAt')).toEqual({ type: 'date' });
+    expect(fields.get('receivedAt')).toEqual({ type: 'date' });
+    expect(fields.get('reason')).toEqual({ type: 'text' });
+    expect(fields.get('original')).toEqual({ type: 'object', enabled: false });
+    const others = [...fields].filter(([path]) => !['occurredAt', 'receivedAt', 'reason', 'original'].includes(path));
+    expect(others.length).toBeGreaterThan(10);
+    for (const [path, field] of others) expect({ path, type: field.type }).toEqual({ path, type: 'keyword' });
+  });
+
+  it('maps exactly the fields of a quarantine entry, a source and a person', () => {
+    expect([...mappedFields(mappingOf('quarantine')).keys()].sort()).toEqual(Object.keys(quarantineFields).sort());
+    expect(mappedFields(mappingOf('quarantine')).get('document')).toEqual({ type: 'text', index: false });
+    expect([...mappedFields(mappingOf('sources')).keys()].sort()).toEqual(Object.keys(sourceFields).sort());
+    expect([...mappedFields(mappingOf('people')).keys()].sort()).toEqual(Object.keys(personFields).sort());
+  });
+});
+
+describe('templates for a prefix', () => {
+  const names = indexNamesFor('test-3f1c');
+  const templates = indexTemplatesFor(names);
+
+  it('names one template per index family after the prefix, with no placeholder left', () => {
+    expect([...templates.keys()]).toEqual(['test-3f1c-events', 'test-3f1c-quarantine', 'test-3f1c-sources', 'test-3f1c-people']);
+    expect(JSON.stringify([...templates.values()])).not.toContain('{prefix}');
+    expect(templates.get('test-3f1c-quarantine')?.index_patterns).toEqual(['test-3f1c-quarantine']);
+  });
+
+  it('matches the monthly events indices and puts them under the retention policy', () => {
+    const events = templates.get('test-3f1c-events');
+    expect(events?.index_patterns).toEqual([names.eventsPattern]);
+    expect(events?.template?.settings).toMatchObject({
+      index: { lifecycle: { name: names.eventsRetentionPolicy, parse_origination_date: true } },
+    });
+    const pattern = new RegExp(`^${names.eventsPattern.replace(/[.]/g, '\\.').replace('*', '.*')}$`);
+    expect(eventsIndexFor(names, '2024-03-11T09:15:02Z')).toMatch(pattern);
+  });
+
+  it('names monthly indices so ILM can read their origination date', () => {
+    // The pattern IndexLifecycleOriginationDateParser applies; a name that fails it makes index creation fail.
+    const ilmOriginationDate = /^.*-(\d{4}.\d{2}.\d{2})(-[\d]+)?$/;
+    const index = eventsIndexFor(names, '2024-03-11T09:15:02Z');
+    expect(index.match(ilmOriginationDate)?.[1]).toBe('2024.03.01');
+  });
+
+  it('keeps events for a retention period, then deletes them', () => {
+    const policy = eventsRetentionPolicyFor(names);
+    expect(policy.phases.delete?.actions).toEqual({ delete: {} });
+    expect(policy.phases.delete?.min_age).toBe('2922d');
+    // No phase may make an index read-only: late events for an old month must still be written.
+    expect(JSON.stringify(policy.phases)).not.toMatch(/readonly|forcemerge|shrink|searchable_snapshot/);
+  });
+
+  it('gives priority above the built-in logs-*-* and metrics-*-* templates (100)', () => {
+    for (const template of templates.values()) expect(template.priority).toBeGreaterThan(100);
+  });
+});

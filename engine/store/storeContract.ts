@@ -1,0 +1,149 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccessEvent, StoredEvent } from '../events/accessEvent.js';
+import { eventDocId, eventFingerprint } from '../events/canonical.js';
+import type { Store } from './port.js';
+
+export interface StoreContractOptions {
+  /** The backend makes writes visible to searches only after a refresh (Elasticsearch). */
+  refresh?: (store: Store) => Promise<void>;
+}
+
+function storedEvent(overrides: Partial<AccessEvent> & { id: string }, original?: unknown): StoredEvent {
+  const event: AccessEvent = {
+    occurredAt: '2026-11-20T09:00:00Z',
+    system: 'emis-a81001',
+    organisation: 'A81001',
+    user: { id: 'u-1', role: 'R8000' },
+    patient: { nhsNumber: '9434765919' },
+    action: 'view',
+    ...overrides,
+  };
+  return {
+    docId: eventDocId(event.system, event.id),
+    event,
+    sha256: eventFingerprint(event),
+    receivedAt: '2026-11-20T09:00:01.000Z',
+    batchId: 'batch-1',
+    ...(original === undefined ? {} : { original }),
+  };
+}
+
+/**
+ * The behaviour every store adapter promises (see port.ts). Each adapter's test file calls this
+ * with a factory that returns a fresh, isolated store (its own file, index prefix or namespace).
+ */
+export function storeContract(name: string, makeStore: () => Promise<Store>, options: StoreContractOptions = {}): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    const visible = async () => { if (options.refresh) await options.refresh(store); };
+
+    beforeEach(async () => {
+      store = await makeStore();
+      await store.init();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('stores a batch once and counts a replay as duplicates', async () => {
+      const batch = [storedEvent({ id: 'a' }), storedEvent({ id: 'b' }), storedEvent({ id: 'c' })];
+      expect(await store.insertEvents(batch)).toEqual({ inserted: 3, duplicates: 0, quarantined: [] });
+      const replay = await store.insertEvents([...batch, storedEvent({ id: 'd' })]);
+      expect(replay).toEqual({ inserted: 1, duplicates: 3, quarantined: [] });
+      await visible();
+      expect(await store.countEvents()).toBe(4);
+    });
+
+    it('treats the same (system, id) twice in one batch as one event and one duplicate', async () => {
+      const result = await store.insertEvents([storedEvent({ id: 'x' }), storedEvent({ id: 'x' })]);
+      expect(result).toMatchObject({ inserted: 1, duplicates: 1 });
+      await visible();
+      expect(await store.countEvents()).toBe(1);
+    });
+
+    it('keeps events with the same id from different systems apart', async () => {
+      const result = await store.insertEvents([storedEvent({ id: 'x' }), storedEvent({ id: 'x', system: 'pas-rrk' })]);
+      expect(result).toMatchObject({ inserted: 2, duplicates: 0 });
+    });
+
+    it('reports which docIds are already stored', async () => {
+      const a = storedEvent({ id: 'a' });
+      await store.insertEvents([a]);
+      await visible();
+      const b = storedEvent({ id: 'b' });
+      expect(await store.existingEventIds([a.docId, b.docId])).toEqual(new Set([a.docId]));
+      expect(await store.existingEventIds([])).toEqual(new Set());
+    });
+
+    it('returns events as stored: the event, its fingerprint, receipt time and original document', async () => {
+      const fhir = { resourceType: 'AuditEvent', id: 'ae-1' };
+      const event = storedEvent({ id: 'ae-1', ip: '10.1.2.3', purpose: 'direct-care', recordPart: 'medication' }, fhir);
+      await store.insertEvents([event]);
+      await visible();
+      const page = await store.queryEvents({ organisations: ['A81001'], limit: 10 });
+      expect(page.events).toEqual([event]);
+      expect(page.nextCursor).toBeUndefined();
+    });
+
+    it('filters by organisation scope, patient, user, system and time', async () => {
+      await store.insertEvents([
+        storedEvent({ id: '1', occurredAt: '2026-11-20T08:00:00Z' }),
+        storedEvent({ id: '2', occurredAt: '2026-11-20T10:00:00Z', user: { id: 'u-2', role: 'R8000' } }),
+        storedEvent({ id: '3', occurredAt: '2026-11-20T10:30:00+01:00', patient: { nhsNumber: '9434765870' } }),
+        storedEvent({ id: '4', organisation: 'RRK', system: 'pas-rrk' }),
+      ]);
+      await visible();
+      const ids = async (query: Partial<Parameters<Store['queryEvents']>[0]>) =>
+        (await store.queryEvents({ organisations: ['A81001'], limit: 50, ...query })).events.map((e) => e.event.id);
+      expect(await ids({})).toEqual(['2', '3', '1']);
+      expect(await ids({ organisations: [] })).toEqual([]);
+      expect(await ids({ organisations: ['RRK'] })).toEqual(['4']);
+      expect(await ids({ organisations: ['A81001', 'RRK'], system: 'pas-rrk' })).toEqual(['4']);
+      expect(await ids({ nhsNumber: '9434765870' })).toEqual(['3']);
+      expect(await ids({ userId: 'u-2' })).toEqual(['2']);
+      expect(await ids({ from: '2026-11-20T09:00:00Z', to: '2026-11-20T11:00:00Z' })).toEqual(['2', '3']);
+      expect(await ids({ organisation: 'RRK' })).toEqual([]);
+    });
+
+    it('pages newest first with a cursor, without gaps or repeats', async () => {
+      const batch = Array.from({ length: 25 }, (_, i) =>
+        storedEvent({ id: `e${i}`, occurredAt: `2026-11-20T09:${String(i % 10).padStart(2, '0')}:00Z` }));
+      await store.insertEvents(batch);
+      await visible();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.queryEvents({ organisations: ['A81001'], limit: 10, cursor });
+        seen.push(...page.events.map((e) => e.event.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(new Set(seen).size).toBe(25);
+      const times = seen.map((id) => Date.parse(batch.find((e) => e.event.id === id)!.event.occurredAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+    });
+
+    it('finds sources by key hash, replaces them and revokes them', async () => {
+      await store.putSource({ system: 'emis-a81001', organisations: ['A81001'], scopes: ['events'], keyHash: 'h1', createdAt: '2026-11-20T00:00:00Z' });
+      expect(await store.findSourceByKeyHash('h1')).toMatchObject({ system: 'emis-a81001', organisations: ['A81001'], scopes: ['events'] });
+      await store.putSource({ system: 'emis-a81001', organisations: ['A81001', 'A81002'], scopes: ['events', 'reference'], keyHash: 'h2', createdAt: '2026-11-21T00:00:00Z' });
+      expect(await store.findSourceByKeyHash('h1')).toBeUndefined();
+      expect((await store.findSourceByKeyHash('h2'))?.organisations).toEqual(['A81001', 'A81002']);
+      expect(await store.revokeSource('emis-a81001', '2026-11-22T00:00:00Z')).toBe(true);
+      expect((await store.findSourceByKeyHash('h2'))?.revokedAt).toBe('2026-11-22T00:00:00Z');
+      expect(await store.revokeSource('no-such-system', '2026-11-22T00:00:00Z')).toBe(false);
+    });
+
+    it('finds people by token hash', async () => {
+      await store.putPerson({ name: 'alice', role: 'ig-officer', organisations: ['A81001'], tokenHash: 't1', createdAt: '2026-11-20T00:00:00Z' });
+      expect(await store.findPersonByTokenHash('t1')).toMatchObject({ name: 'alice', role: 'ig-officer', organisations: ['A81001'] });
+      expect(await store.findPersonByTokenHash('t2')).toBeUndefined();
+    });
+
+    it('answers ping while open', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
