@@ -30,9 +30,8 @@ export function readWellFormedCsv(body: string): CsvRow[] | undefined {
   let at = 0;
   let line = 1;
   while (at < length) {
-    const first = body.charCodeAt(at);
-    if (first === LF) { at++; line++; continue; } // empty line
-    if (first === CR && body.charCodeAt(at + 1) === LF) { at += 2; line++; continue; }
+    const lineEnd = blankLineEnd(body, at);
+    if (lineEnd !== -1) { at = lineEnd; line++; continue; } // an empty or whitespace-only line
     const cells: string[] = [];
     const startLine = line;
     for (;;) {
@@ -71,6 +70,17 @@ export function readWellFormedCsv(body: string): CsvRow[] | undefined {
     rows.push({ cells, line: startLine });
   }
   return rows;
+}
+
+/** Where the next line starts if the line at `at` holds only spaces and tabs, else -1. */
+function blankLineEnd(body: string, at: number): number {
+  let end = at;
+  while (body.charCodeAt(end) === 32 || body.charCodeAt(end) === 9) end++;
+  if (end >= body.length) return end > at ? end : -1;
+  const code = body.charCodeAt(end);
+  if (code === LF) return end + 1;
+  if (code === CR && body.charCodeAt(end + 1) === LF) return end + 2;
+  return -1;
 }
 
 function countLineFeeds(text: string): number {

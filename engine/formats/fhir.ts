@@ -57,30 +57,30 @@ export const ODS_ORGANISATION_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-
 export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 const DICOM_SYSTEM = 'http://dicom.nema.org/resources/ontology/DCM';
 
-const ACTION_CODES: Record<string, string> = { C: 'create', R: 'view', U: 'update', D: 'delete', E: 'view' };
+const ACTION_CODES = table({ C: 'create', R: 'view', U: 'update', D: 'delete', E: 'view' });
 /** type / subtype codes that say more than the C/R/U/D/E action; checked before RESTFUL_SUBTYPES. */
 const SPECIAL_ACTIONS = new Set(['print', 'export', 'disclose', 'emergency-access']);
 /** FHIR RESTful interaction subtypes (http://hl7.org/fhir/restful-interaction). */
-const RESTFUL_SUBTYPES: Record<string, string> = {
+const RESTFUL_SUBTYPES = table({
   search: 'search', 'search-type': 'search', 'search-system': 'search',
   read: 'view', vread: 'view',
   create: 'create', update: 'update', patch: 'update', delete: 'delete',
-};
-const DICOM_ACTIONS: Record<string, string> = { '110106': 'export', '110112': 'search' };
+});
+const DICOM_ACTIONS = table({ '110106': 'export', '110112': 'search' });
 /** HL7 v3 PurposeOfUse codes; any other code passes through for the validator to reject. */
-const PURPOSE_CODES: Record<string, string> = {
+const PURPOSE_CODES = table({
   TREAT: 'direct-care', ETREAT: 'emergency', BTG: 'emergency', HRESCH: 'research', HOPERAT: 'planning',
   HPAYMT: 'commissioning', LEGAL: 'legal', HSYSADMIN: 'audit',
-};
+});
 const BREAK_THE_GLASS = 'BTG';
-const OUTCOME_CODES: Record<string, string> = { '0': 'success', '4': 'error', '8': 'error', '12': 'error' };
+const OUTCOME_CODES = table({ '0': 'success', '4': 'error', '8': 'error', '12': 'error' });
 /** The record part a non-patient entity's resource type reveals. */
-const RECORD_PARTS: Record<string, string> = {
+const RECORD_PARTS = table({
   Observation: 'result', DiagnosticReport: 'result',
   MedicationRequest: 'medication', MedicationStatement: 'medication',
   MedicationAdministration: 'medication', MedicationDispense: 'medication',
   AllergyIntolerance: 'allergy', DocumentReference: 'document', Composition: 'document', Binary: 'document',
-};
+});
 
 /** Maps one AuditEvent to a candidate canonical event, collecting every problem rather than stopping at the first. */
 export function mapAuditEvent(auditEvent: Json, fallbackId?: string): { value: Json; errors: string[] } {
@@ -104,12 +104,12 @@ export function mapAuditEvent(auditEvent: Json, fallbackId?: string): { value: J
   if (system !== undefined) value.system = system;
 
   const agents = list(auditEvent.agent);
-  const requestorIndex = findRequestor(agents);
+  const { index: requestorIndex, organisationIndex } = findRequestor(agents);
   const requestor = requestorIndex === -1 ? undefined : (agents[requestorIndex] as Json);
   const entities = list(auditEvent.entity);
   const site = text(source?.site);
 
-  const organisation = odsCode(requestor, agents, entities, observerIdentifier) ?? site;
+  const organisation = odsCode(agents, entities, observerIdentifier) ?? site;
   if (organisation === undefined) {
     errors.push(
       `source.site: missing, and no agent, entity or source.observer has an identifier of system ${ODS_ORGANISATION_SYSTEM} (the organisation's ODS code)`,
@@ -119,7 +119,9 @@ export function mapAuditEvent(auditEvent: Json, fallbackId?: string): { value: J
   }
 
   if (requestor === undefined) {
-    errors.push('agent: no agent with requestor true');
+    errors.push(organisationIndex === undefined
+      ? 'agent: no agent with requestor true'
+      : `agent: no agent with requestor true that is a user (agent[${organisationIndex}] is the organisation, identified by its ODS code)`);
   } else {
     const path = `agent[${requestorIndex}]`;
     const user: Json = {};
@@ -149,11 +151,11 @@ export function mapAuditEvent(auditEvent: Json, fallbackId?: string): { value: J
 
   const purposeConcept = list(auditEvent.purposeOfEvent)[0] ?? list(requestor?.purposeOfUse)[0];
   const purposeCode = firstCode(purposeConcept);
-  if (purposeCode !== undefined) value.purpose = PURPOSE_CODES[purposeCode] ?? purposeCode;
+  if (purposeCode !== undefined) value.purpose = PURPOSE_CODES.get(purposeCode) ?? purposeCode;
 
   if (auditEvent.outcome !== undefined && auditEvent.outcome !== null) {
     const code = String(auditEvent.outcome).trim();
-    const outcome = OUTCOME_CODES[code];
+    const outcome = OUTCOME_CODES.get(code);
     if (outcome === undefined) errors.push(`outcome: unknown code "${code}" (expected 0, 4, 8 or 12)`);
     else value.outcome = outcome;
   }
@@ -171,22 +173,25 @@ export function mapAuditEvent(auditEvent: Json, fallbackId?: string): { value: J
   return { value, errors };
 }
 
-/** The requestor agent: requestor true, preferring a person over an organisation identified by its ODS code. */
-function findRequestor(agents: unknown[]): number {
-  let organisationRequestor = -1;
+/**
+ * The requestor: the first agent with requestor true that is not an organisation identified by its
+ * ODS code (some systems flag the organisation as a requestor too). -1 with the organisation's
+ * index when only an organisation is flagged, to say so in the error.
+ */
+function findRequestor(agents: unknown[]): { index: number; organisationIndex?: number } {
+  let organisationIndex: number | undefined;
   for (let i = 0; i < agents.length; i++) {
     const agent = agents[i];
     if (!isJsonObject(agent) || agent.requestor !== true) continue;
-    if (identifierOf(agent.who)?.system !== ODS_ORGANISATION_SYSTEM) return i;
-    if (organisationRequestor === -1) organisationRequestor = i;
+    if (identifierOf(agent.who)?.system !== ODS_ORGANISATION_SYSTEM) return { index: i };
+    organisationIndex ??= i;
   }
-  return organisationRequestor;
+  return { index: -1, organisationIndex };
 }
 
-/** The first ODS organisation code: the requestor, then other agents, then entities, then the observer. */
-function odsCode(requestor: Json | undefined, agents: unknown[], entities: unknown[], observerIdentifier: Json | undefined): string | undefined {
+/** The first ODS organisation code on an agent, then on an entity, then on the observer. */
+function odsCode(agents: unknown[], entities: unknown[], observerIdentifier: Json | undefined): string | undefined {
   const candidates = [
-    identifierOf(requestor?.who),
     ...agents.map((agent) => identifierOf(obj(agent)?.who)),
     ...entities.map((entity) => identifierOf(obj(entity)?.what)),
     observerIdentifier,
@@ -231,8 +236,8 @@ function breakTheGlass(auditEvent: Json, requestor: Json | undefined): { reason?
 }
 
 function mapAction(auditEvent: Json, breakGlass: boolean): { action: string } | { error: string } {
-  const code = auditEvent.action === undefined ? undefined : String(auditEvent.action).trim();
-  const base = code === undefined ? undefined : ACTION_CODES[code];
+  const code = auditEvent.action === undefined || auditEvent.action === null ? undefined : String(auditEvent.action).trim();
+  const base = code === undefined ? undefined : ACTION_CODES.get(code);
   if (code !== undefined && base === undefined) return { error: `action: unknown code "${code}" (expected C, R, U, D or E)` };
   if (breakGlass) return { action: 'emergency-access' };
 
@@ -240,12 +245,11 @@ function mapAction(auditEvent: Json, breakGlass: boolean): { action: string } | 
   for (const coding of codings) {
     const special = text(coding?.code);
     if (special !== undefined && SPECIAL_ACTIONS.has(special)) return { action: special };
-    if (special !== undefined && coding?.system === DICOM_SYSTEM && DICOM_ACTIONS[special] !== undefined) {
-      return { action: DICOM_ACTIONS[special] };
-    }
+    const dicom = coding?.system === DICOM_SYSTEM && special !== undefined ? DICOM_ACTIONS.get(special) : undefined;
+    if (dicom !== undefined) return { action: dicom };
   }
   for (const coding of list(auditEvent.subtype)) {
-    const restful = RESTFUL_SUBTYPES[text(obj(coding)?.code) ?? ''];
+    const restful = RESTFUL_SUBTYPES.get(text(obj(coding)?.code) ?? '');
     if (restful !== undefined) return { action: restful };
   }
   if (base === undefined) return { error: 'action: missing (expected C, R, U, D or E)' };
@@ -257,7 +261,7 @@ function recordPartOf(entities: unknown[]): string | undefined {
   const parts = new Set<string>();
   for (const entity of entities) {
     const type = resourceTypeOf(obj(obj(entity)?.what));
-    const part = type === undefined ? undefined : RECORD_PARTS[type];
+    const part = type === undefined ? undefined : RECORD_PARTS.get(type);
     if (part !== undefined) parts.add(part);
   }
   return parts.size === 1 ? [...parts][0] : undefined;
@@ -279,6 +283,11 @@ function resourceTypeOf(reference: Json | undefined): string | undefined {
 }
 
 type Json = Record<string, unknown>;
+
+/** A code table as a Map, so codes such as "constructor" find nothing rather than Object's own properties. */
+function table(entries: Record<string, string>): Map<string, string> {
+  return new Map(Object.entries(entries));
+}
 
 function obj(value: unknown): Json | undefined {
   return isJsonObject(value) ? value : undefined;

@@ -48,12 +48,15 @@ export class IngestQueue implements BatchQueue {
   private readonly queue: Queue;
   private readonly workers: Worker[] = [];
   private waitingCache = { at: 0, value: 0 };
-  /** A plain connection for health checks and configuration reads. */
+  /** The producer connection: adds jobs, health checks and configuration reads. */
   private readonly redis: Redis;
 
   constructor(private readonly options: IngestQueueOptions) {
+    // The queue shares this connection, so a Redis that is down fails fast and close never waits on it.
+    this.redis = new Redis(connectionFor(options.redisUrl, true) as object);
+    this.redis.on('error', () => undefined); // reported through ping() and enqueue()
     this.queue = new Queue(INGEST_QUEUE, {
-      connection: connectionFor(options.redisUrl, true),
+      connection: this.redis,
       prefix: options.prefix,
       defaultJobOptions: {
         attempts: options.attempts ?? 10,
@@ -62,13 +65,17 @@ export class IngestQueue implements BatchQueue {
         removeOnFail: { count: 100_000 },
       },
     });
-    this.redis = new Redis(connectionFor(options.redisUrl, true) as object);
-    this.redis.on('error', () => undefined); // reported through ping() and the queue's own error events
     this.queue.on('error', (err) => options.logger?.error({ module: 'queue', err: err.message }, 'ingest queue connection error'));
   }
 
+  /** Fails at once when Redis is not connected, instead of waiting for it to come back. */
+  private connected(): void {
+    if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
+  }
+
   async enqueue(batch: IngestBatch): Promise<void> {
-    await this.queue.addBulk([{ name: 'batch', data: batch, opts: { jobId: batch.batchId } }]);
+    this.connected();
+    await withTimeout(this.queue.addBulk([{ name: 'batch', data: batch, opts: { jobId: batch.batchId } }]), 10_000, 'adding the batch to Redis');
     this.waitingCache.value++;
   }
 
@@ -76,7 +83,9 @@ export class IngestQueue implements BatchQueue {
   async waitingBatches(): Promise<number> {
     const now = Date.now();
     if (now - this.waitingCache.at > 250) {
-      this.waitingCache = { at: now, value: await this.queue.getJobCountByTypes('waiting', 'delayed', 'prioritized') };
+      this.connected();
+      const waiting = await withTimeout(this.queue.getJobCountByTypes('waiting', 'delayed', 'prioritized'), 5_000, 'counting waiting batches');
+      this.waitingCache = { at: now, value: waiting };
     }
     return this.waitingCache.value;
   }
@@ -111,7 +120,8 @@ export class IngestQueue implements BatchQueue {
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    this.connected();
+    await withTimeout(this.redis.ping(), 2_000, 'pinging Redis');
   }
 
   /** Redis's eviction policy: anything but `noeviction` can silently lose queued batches. */
@@ -133,12 +143,30 @@ export class IngestQueue implements BatchQueue {
     this.workers.push(worker);
   }
 
+  /** Stops this process's workers after their in-flight batches; unfinished jobs go back to the queue. */
+  async closeWorkers(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((worker) => worker.close()));
+  }
+
+  /** Removes the queue and all its jobs from Redis (tests and teardown only). */
+  async obliterate(): Promise<void> {
+    if (this.redis.status === 'ready') await this.queue.obliterate({ force: true });
+  }
+
   /** Closes workers first (finishing their in-flight batches), then the queue. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.close()));
+    await this.closeWorkers();
     await this.queue.close();
     this.redis.disconnect();
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out ${what} after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** One place for worker logging: failures are errors with the batch id, never with patient data. */

@@ -124,7 +124,9 @@ export async function sendInBulk<T>(
     const triesSoFar = attempt === 1 ? '' : ` after ${attempt} attempts`;
     let response;
     try {
-      response = await sender.client.bulk({ operations: operationsFor(pending), refresh: false });
+      // maxRetries 0: this loop is the one retry policy for bulk writes (the client would
+      // otherwise retry connection errors itself, with its own pauses, inside each attempt).
+      response = await sender.client.bulk({ operations: operationsFor(pending), refresh: false }, { maxRetries: 0 });
     } catch (error) {
       if (!isRetryableRequestError(error) || attempt >= attempts) {
         throw new BulkWriteError(
@@ -134,7 +136,7 @@ export async function sendInBulk<T>(
         );
       }
       sender.logger?.warn(
-        { attempt, items: pending.length, reason: describeRequestError(error) },
+        { module: 'elasticsearch-store', attempt, items: pending.length, reason: describeRequestError(error) },
         `Elasticsearch bulk request for ${what} failed; sending it again`,
       );
       await sleep(backoffDelay(attempt, sender.retry));
@@ -157,7 +159,7 @@ export async function sendInBulk<T>(
     pending = outcome.retry.map((failure) => failure.item);
     if (pending.length > 0) {
       sender.logger?.warn(
-        { attempt, items: pending.length, reason: describeFailures(outcome.retry) },
+        { module: 'elasticsearch-store', attempt, items: pending.length, reason: describeFailures(outcome.retry) },
         `Elasticsearch rejected some ${what} as busy; sending those again`,
       );
       await sleep(backoffDelay(attempt, sender.retry));

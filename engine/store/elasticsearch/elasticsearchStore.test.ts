@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../events/accessEvent.js';
+import { InvalidCursorError } from '../cursor.js';
 import type { Source } from '../port.js';
 import { BulkWriteError } from './bulkRetry.js';
 import { createElasticsearchStore, type ElasticsearchStore } from './elasticsearchStore.js';
@@ -176,7 +177,7 @@ describe('writing a batch of events through the client', () => {
     expect(failure).toBeInstanceOf(BulkWriteError);
     expect((failure as BulkWriteError).notStored).toBe(1);
     expect((failure as Error).message).toMatch(
-      /^Elasticsearch did not store 1 of 5 events after 3 attempts: 1 × es_rejected_execution_exception \[429\]: rejected execution/,
+      /^Elasticsearch did not store 1 of 6 events after 3 attempts: 1 × es_rejected_execution_exception \[429\]: rejected execution/,
     );
     // Three attempts, each resending only the busy event; nothing is quarantined when the batch fails.
     expect(server!.bulkRequests().map((request) => actionsIn(request).length)).toEqual([6, 1, 1]);
@@ -262,6 +263,21 @@ describe('reading events through the client', () => {
     expect(server!.requests[0].lines[0]).toEqual({ size: 6, track_total_hits: false, _source: false, query: { ids: { values: ids } } });
     expect(await es.existingEventIds([])).toEqual(new Set());
     expect(server!.requests).toHaveLength(1);
+  });
+
+  it('splits a lookup of more docIds than one search returns into searches of 10 000', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-existing-ids.json' }));
+    const many = Array.from({ length: 10_001 }, (_, n) => `doc-${n}`);
+    expect(await es.existingEventIds(many)).toEqual(new Set([ids[0], ids[5]]));
+    expect(server!.requests.map((request) => request.lines[0].size)).toEqual([10_000, 1]);
+  });
+
+  it('refuses a cursor it did not issue before asking Elasticsearch', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-events-page.json' }));
+    await expect(es.queryEvents({ organisations: ['B82005'], limit: 2, cursor: 'not-a-cursor' })).rejects.toThrow(
+      InvalidCursorError,
+    );
+    expect(server!.requests).toEqual([]);
   });
 
   it('counts events with _count', async () => {

@@ -97,7 +97,7 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     async ping() {
       let reachable: boolean;
       try {
-        reachable = await client.ping();
+        reachable = await client.ping({}, { maxRetries: 0 }); // a health check answers now, not after retries
       } catch (error) {
         throw new Error(`Elasticsearch at ${options.node} cannot be reached: ${(error as Error).message}`, {
           cause: error,

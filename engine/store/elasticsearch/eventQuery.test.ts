@@ -4,16 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import type { EventQuery } from '../port.js';
 import type { EventDocument } from './eventDocument.js';
+import { InvalidCursorError, encodeCursor } from '../cursor.js';
 import {
-  InvalidCursorError,
   MAX_PAGE_SIZE,
-  decodeCursor,
-  encodeCursor,
+  cursorAfter,
   eventCountRequest,
   eventPageFrom,
   eventSearchRequest,
   existingIdsFrom,
   existingIdsSearchRequest,
+  searchAfterFrom,
 } from './eventQuery.js';
 import { indexNamesFor } from './indexNames.js';
 
@@ -65,7 +65,7 @@ describe('search for a page of events', () => {
   });
 
   it('continues after the position a cursor stands for', () => {
-    const cursor = encodeCursor([1710248531000, events[2].docId]);
+    const cursor = cursorAfter([1710248531000, events[2].docId]);
     const request = eventSearchRequest(names, { organisations: ['B82005'], limit: 2, cursor });
     expect(request.search_after).toEqual([1710248531000, events[2].docId]);
   });
@@ -78,18 +78,25 @@ describe('search for a page of events', () => {
 describe('cursors', () => {
   it('round-trip the sort values of the last event as URL-safe text', () => {
     const position: [number, string] = [1710248531000, '-1BL8Hqisgc2ftVx7DnRNOd8WYDI8QEr9o_CWOzypbA'];
-    const cursor = encodeCursor(position);
+    const cursor = cursorAfter(position);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toEqual(position);
+    expect(searchAfterFrom(cursor)).toEqual(position);
+  });
+
+  it('use the store-wide cursor format, so every store reads the same kind of cursor', () => {
+    expect(cursorAfter([1710248531000, 'abc'])).toBe(encodeCursor({ micros: 1710248531000000n, docId: 'abc' }));
   });
 
   it.each([
-    ['not base64 JSON', 'bm90IGpzb24'],
-    ['a JSON object', Buffer.from('{"a":1}').toString('base64url')],
-    ['the wrong types', Buffer.from('["1710248531000", 5]').toString('base64url')],
-    ['too many values', Buffer.from('[1, "a", "b"]').toString('base64url')],
-  ])('refuses %s', (_, cursor) => {
-    expect(() => decodeCursor(cursor)).toThrow(InvalidCursorError);
+    ['text that is no cursor', 'bm90IGpzb24'],
+    ['an empty cursor', ''],
+    ['a position finer than Elasticsearch keeps', encodeCursor({ micros: 1710248531000001n, docId: 'abc' })],
+  ])('refuses %s with the error the API answers 400 for', (_, cursor) => {
+    expect(() => searchAfterFrom(cursor)).toThrow(InvalidCursorError);
+  });
+
+  it('refuses to make a cursor from sort values it does not recognise', () => {
+    expect(() => cursorAfter(['2024-03-12T13:02:11Z', 'abc'])).toThrow(/unexpected sort values/);
   });
 });
 
@@ -103,7 +110,7 @@ describe('a page from a search response', () => {
   it('gives a cursor at the last event returned when the extra event came back', () => {
     const hits = fixture<estypes.SearchResponse>('search-response-events-page.json').hits.hits;
     expect(page.nextCursor).toBeDefined();
-    expect(decodeCursor(page.nextCursor ?? '')).toEqual(hits[1].sort);
+    expect(searchAfterFrom(page.nextCursor ?? '')).toEqual(hits[1].sort);
   });
 
   it('gives no cursor on the last page, and keeps original documents', () => {

@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { InvalidCursorError, decodeCursor, encodeCursor } from '../cursor.js';
 import type { EventPage, EventQuery } from '../port.js';
 import { fromEventDocument, type EventDocument } from './eventDocument.js';
 import type { IndexNames } from './indexNames.js';
@@ -12,39 +13,24 @@ import type { IndexNames } from './indexNames.js';
 /** Largest page: Elasticsearch refuses `size` above `index.max_result_window` (10 000), and we fetch one extra. */
 export const MAX_PAGE_SIZE = 9_999;
 
-/** Thrown for a cursor this store did not issue (or one that was altered). */
-export class InvalidCursorError extends Error {
-  constructor(cursor: string) {
-    super(`cursor "${cursor.slice(0, 40)}" is not one this store issued`);
-    this.name = 'InvalidCursorError';
+/**
+ * The cursor for the page after a hit, in the store-wide format (engine/store/cursor.ts):
+ * Elasticsearch's sort values for the hit are `occurredAt` in epoch millis and `docId`.
+ */
+export function cursorAfter(sort: estypes.SortResults): string {
+  const [millis, docId] = sort;
+  if (typeof millis !== 'number' || !Number.isSafeInteger(millis) || typeof docId !== 'string') {
+    throw new Error(`Elasticsearch returned unexpected sort values ${JSON.stringify(sort)}; cannot make a cursor`);
   }
+  return encodeCursor({ micros: BigInt(millis) * 1000n, docId });
 }
 
-/** Where a page ends: the sort values of its last event (`occurredAt` in epoch millis, `docId`). */
-type PagePosition = [occurredAtMillis: number, docId: string];
-
-/** The opaque cursor for the page after `position`: base64url of its sort values. */
-export function encodeCursor(position: estypes.SortResults): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
-}
-
-/** The sort values a cursor stands for; throws {@link InvalidCursorError} when it is not ours. */
-export function decodeCursor(cursor: string): PagePosition {
-  let position: unknown;
-  try {
-    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError(cursor);
-  }
-  if (
-    !Array.isArray(position) ||
-    position.length !== 2 ||
-    !Number.isSafeInteger(position[0]) ||
-    typeof position[1] !== 'string'
-  ) {
-    throw new InvalidCursorError(cursor);
-  }
-  return [position[0] as number, position[1] as string];
+/** The `search_after` values a cursor stands for; throws {@link InvalidCursorError} when it is not ours. */
+export function searchAfterFrom(cursor: string): [occurredAtMillis: number, docId: string] {
+  const { micros, docId } = decodeCursor(cursor);
+  // Elasticsearch dates are whole milliseconds, so a cursor it issued always is too.
+  if (micros % 1000n !== 0n) throw new InvalidCursorError();
+  return [Number(micros / 1000n), docId];
 }
 
 /** Where to look for events, and that a missing index means "none", not an error. */
@@ -84,7 +70,7 @@ export function eventSearchRequest(names: IndexNames, query: EventQuery): estype
     query: { bool: { filter: eventFilters(query) } },
     sort: [{ occurredAt: { order: 'desc' } }, { docId: { order: 'desc' } }],
   };
-  if (query.cursor !== undefined) request.search_after = decodeCursor(query.cursor);
+  if (query.cursor !== undefined) request.search_after = searchAfterFrom(query.cursor);
   return request;
 }
 
@@ -99,7 +85,7 @@ export function eventPageFrom(response: estypes.SearchResponse<EventDocument>, l
   const last = pageHits[pageHits.length - 1];
   if (hits.length <= limit || !last) return { events };
   if (!last.sort) throw new Error('Elasticsearch returned a page without sort values; cannot make a cursor');
-  return { events, nextCursor: encodeCursor(last.sort) };
+  return { events, nextCursor: cursorAfter(last.sort) };
 }
 
 /** Most docIds asked about in one search (Elasticsearch's `index.max_result_window`). */
