@@ -5,7 +5,7 @@ import type { PersonRole, SourceScope } from '../engine/store/port.js';
 import { addSource, addUser } from './cli/adminClient.js';
 import { formatSummary, IngestStoppedError, ingestFile, type IngestKind } from './cli/ingest.js';
 import type { IngestFormat } from './cli/fileBatches.js';
-import { closeOnSignals, startServer, startWorker } from './server.js';
+import { closeOnSignals, ensureFirstAdmin, startServer, startWorker } from './server.js';
 
 const DEFAULT_URL = 'http://localhost:8080';
 
@@ -54,7 +54,14 @@ export function program(): Command {
       const logger = createLogger(config.logLevel);
       const server = await startServer(config, logger);
       if (!config.adminToken) {
-        logger.warn({ module: 'server' }, 'ACCESSWATCH_ADMIN_TOKEN is not set: nobody can create source keys or users until it is');
+        const token = await ensureFirstAdmin(server.deployment.store);
+        if (token) {
+          process.stdout.write([
+            '', 'accesswatch: first start, so an admin token was created. It is shown only now; keep it safe:',
+            `  export ACCESSWATCH_TOKEN=${token}`,
+            `Then: accesswatch sources add <system> --org <ODS code>   (server ${server.url})`, '',
+          ].join('\n'));
+        }
       }
       closeOnSignals(server, logger);
     });

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../engine/config.js';
 import { openDeployment, type Deployment } from '../engine/deployment.js';
 import type { Logger } from '../engine/log.js';
+import { credentialHash, newPersonToken } from '../engine/auth/credentials.js';
+import type { Store } from '../engine/store/port.js';
 import { buildApp } from './app.js';
 
 export interface RunningServer {
@@ -62,4 +64,15 @@ export function closeOnSignals(target: { close(): Promise<void> }, logger: Logge
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * First start without ACCESSWATCH_ADMIN_TOKEN: creates one admin and returns their token, to be
+ * shown once (only its hash is kept). Returns undefined when an admin already exists.
+ */
+export async function ensureFirstAdmin(store: Store): Promise<string | undefined> {
+  if ((await store.countPeopleWithRole('admin')) > 0) return undefined;
+  const token = newPersonToken();
+  await store.putPerson({ name: 'admin', role: 'admin', organisations: [], tokenHash: credentialHash(token), createdAt: new Date().toISOString() });
+  return token;
 }

@@ -111,6 +111,16 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     return { mode: 'queued', counts: await options.queue.counts(), failed: await options.queue.failedBatches() };
   });
 
+  app.get('/v1/admin/stats', {
+    schema: {
+      summary: 'How many access events are stored (no patient data)',
+      response: { 200: { type: 'object', properties: { events: { type: 'integer' }, store: { type: 'string' } } }, ...errorResponses },
+    },
+  }, async (request) => {
+    await admin(request);
+    return { events: await options.store.countEvents(), store: options.store.kind };
+  });
+
   app.post('/v1/admin/queue/retry-failed', {
     schema: { summary: 'Put failed batches back on the queue', response: { 200: { type: 'object', properties: { retried: { type: 'integer' } } }, ...errorResponses } },
   }, async (request) => {

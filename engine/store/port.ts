@@ -83,6 +83,8 @@ export interface CredentialStore {
   revokeSource(system: string, at: string): Promise<boolean>;
   putPerson(person: Person): Promise<void>;
   findPersonByTokenHash(tokenHash: string): Promise<Person | undefined>;
+  /** How many people hold this role (revoked or not). */
+  countPeopleWithRole(role: PersonRole): Promise<number>;
 }
 
 /** The whole store: one adapter per backend (DuckDB embedded, Elasticsearch scaled). */

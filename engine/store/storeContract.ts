@@ -140,6 +140,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       await store.putPerson({ name: 'alice', role: 'ig-officer', organisations: ['A81001'], tokenHash: 't1', createdAt: '2026-11-20T00:00:00Z' });
       expect(await store.findPersonByTokenHash('t1')).toMatchObject({ name: 'alice', role: 'ig-officer', organisations: ['A81001'] });
       expect(await store.findPersonByTokenHash('t2')).toBeUndefined();
+      expect(await store.countPeopleWithRole('ig-officer')).toBe(1);
+      expect(await store.countPeopleWithRole('admin')).toBe(0);
     });
 
     it('answers ping while open', async () => {

@@ -239,6 +239,11 @@ export class DuckdbStore implements Store {
     ));
   }
 
+  async countPeopleWithRole(role: Person['role']): Promise<number> {
+    const result = await this.read.runAndReadAll('SELECT count(*) FROM people WHERE role = $role', { role });
+    return Number(result.getRows()[0][0]);
+  }
+
   async findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> {
     const rows = (await this.read.runAndReadAll('SELECT * FROM people WHERE token_hash = $tokenHash', { tokenHash })).getRowObjectsJS();
     const row = rows[0];

@@ -85,3 +85,14 @@ export async function findPersonByTokenHash(
     throw error;
   }
 }
+
+/** How many people hold `role` (revoked or not). */
+export async function countPeopleWithRole(client: Client, names: IndexNames, role: Person['role']): Promise<number> {
+  try {
+    const response = await client.count({ index: names.people, query: { term: { role } } });
+    return response.count;
+  } catch (error) {
+    if (isNotFound(error)) return 0;
+    throw error;
+  }
+}

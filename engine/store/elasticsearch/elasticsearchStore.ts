@@ -162,5 +162,6 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     revokeSource: (system, at) => credentials.revokeSource(client, names, system, at),
     putPerson: (person) => credentials.putPerson(client, names, person),
     findPersonByTokenHash: (tokenHash) => credentials.findPersonByTokenHash(client, names, tokenHash),
+    countPeopleWithRole: (role) => credentials.countPeopleWithRole(client, names, role),
   };
 }
