@@ -69,7 +69,8 @@ export async function openDeployment(config: Config, logger: Logger, options: Op
     };
   }
   const queue = new IngestQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger });
-  await warnOnEviction(queue, logger);
+  if (await queue.connect()) await warnOnEviction(queue, logger);
+  else logger.error({ module: 'queue' }, 'Redis is not reachable at start; posts get 503 until it is (see /readyz)');
   if (options.runWorker) {
     const log = logger.child({ module: 'worker' });
     await queue.startWorker((batch) => processBatch(batch, store, log), config.workerConcurrency);

@@ -73,6 +73,7 @@ describe('Redis mode: batches through BullMQ into the store', () => {
     t = await startTestApp({ redisUrl, runWorker: false });
     const queue = new IngestQueue({ redisUrl, prefix: t.config.queuePrefix, attempts: 2, backoffMs: 10, logger: createLogger('silent') });
     try {
+      expect(await queue.connect()).toBe(true);
       await queue.startWorker(async () => { throw new Error('store refused the batch'); }, 1);
       const batch = prepareBatch([{ index: 0, value: accessEvent() }, { index: 1, value: accessEvent() }], { system: 'emis-a81001', organisations: ['A81001'] });
       await queue.enqueue(batch);

@@ -68,6 +68,17 @@ export class IngestQueue implements BatchQueue {
     this.queue.on('error', (err) => options.logger?.error({ module: 'queue', err: err.message }, 'ingest queue connection error'));
   }
 
+  /** Waits until the producer connection is up; false when Redis did not answer in time. */
+  async connect(timeoutMs = 5_000): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => { clearTimeout(timer); this.redis.off('ready', onReady); resolve(ok); };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.on('ready', onReady);
+    });
+  }
+
   /** Fails at once when Redis is not connected, instead of waiting for it to come back. */
   private connected(): void {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
