@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import { QueueSink, StoreSink, type BatchSink } from './ingest/batchSink.js';
 import { processBatch } from './ingest/processBatch.js';
 import { IngestQueue } from './queue/bullmqQueue.js';
-import { DuckdbStore } from './store/duckdb/duckdbStore.js';
+import { ThreadedDuckdbStore } from './store/duckdb/threadedDuckdbStore.js';
 import { createElasticsearchStore } from './store/elasticsearch/elasticsearchStore.js';
 import type { Store } from './store/port.js';
 
@@ -28,7 +28,7 @@ export function modeOf(config: Pick<Config, 'redisUrl' | 'elasticsearchUrl'>): M
 export function openStore(config: Config): Store {
   return config.elasticsearchUrl
     ? createElasticsearchStore({ node: config.elasticsearchUrl, indexPrefix: config.elasticsearchIndexPrefix })
-    : new DuckdbStore({ path: join(config.dataDir, 'accesswatch.duckdb') });
+    : new ThreadedDuckdbStore({ path: join(config.dataDir, 'accesswatch.duckdb') });
 }
 
 async function warnOnEviction(queue: IngestQueue, logger: Logger): Promise<void> {

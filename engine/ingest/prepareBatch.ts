@@ -31,13 +31,15 @@ function candidateId(value: Record<string, unknown> | undefined): string | undef
   return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
-/** Fills what the posting key implies and tidies what people type (spaces in NHS numbers). */
-function withDefaults(value: Record<string, unknown>, source: PostingSource): Record<string, unknown> {
-  const event = { ...value };
+/**
+ * Fills what the posting key implies and tidies what people type (spaces in NHS numbers).
+ * Changes the parsed record in place: it was made from this request's body and nothing else holds it.
+ */
+function withDefaults(event: Record<string, unknown>, source: PostingSource): Record<string, unknown> {
   if (event.system === undefined) event.system = source.system;
-  const patient = event.patient;
-  if (patient && typeof patient === 'object' && typeof (patient as Record<string, unknown>).nhsNumber === 'string') {
-    event.patient = { ...patient, nhsNumber: normaliseNhsNumber((patient as { nhsNumber: string }).nhsNumber) };
+  const patient = event.patient as Record<string, unknown> | undefined;
+  if (patient && typeof patient === 'object' && typeof patient.nhsNumber === 'string' && patient.nhsNumber.length !== 10) {
+    patient.nhsNumber = normaliseNhsNumber(patient.nhsNumber);
   }
   return event;
 }

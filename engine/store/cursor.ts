@@ -7,6 +7,7 @@ export interface EventCursor {
 export class InvalidCursorError extends Error {
   constructor() {
     super('cursor: is not a cursor this server issued (use the nextCursor of the previous page)');
+    this.name = 'InvalidCursorError';
   }
 }
 

@@ -61,6 +61,21 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       expect(await store.countEvents()).toBe(1);
     });
 
+    it('stores overlapping batches written at the same time exactly once', async () => {
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((id) => storedEvent({ id }));
+      await store.insertEvents([a]);
+      const results = await Promise.all([
+        store.insertEvents([a, b]),
+        store.insertEvents([b, c]),
+        store.insertEvents([c, d, d]),
+      ]);
+      expect(results.reduce((sum, r) => sum + r.inserted, 0)).toBe(3);
+      expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(4);
+      expect(results[0]).toMatchObject({ inserted: 1, duplicates: 1 });
+      await visible();
+      expect(await store.countEvents()).toBe(4);
+    });
+
     it('keeps events with the same id from different systems apart', async () => {
       const result = await store.insertEvents([storedEvent({ id: 'x' }), storedEvent({ id: 'x', system: 'pas-rrk' })]);
       expect(result).toMatchObject({ inserted: 2, duplicates: 0 });

@@ -9,6 +9,22 @@ import type { EventPage, EventQuery, InsertResult, Person, Source, Store } from 
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SerialLock } from './serialLock.js';
 
+/** Rows written between checkpoints of the write-ahead log into the database file. */
+const CHECKPOINT_ROWS = 200_000;
+
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof Error && /Duplicate key|violates primary key/i.test(err.message);
+}
+
+/** Most events written in one group commit. */
+const GROUP_EVENTS = 16_384;
+
+interface WaitingInsert {
+  events: StoredEvent[];
+  resolve: (result: InsertResult) => void;
+  reject: (err: Error) => void;
+}
+
 /** DuckDB's appender takes at most one vector (2,048 rows) per data chunk. */
 const CHUNK_ROWS = 2048;
 
@@ -90,6 +106,9 @@ export class DuckdbStore implements Store {
   private writer?: DuckDBConnection;
   private reader?: DuckDBConnection;
   private readonly writes = new SerialLock();
+  private rowsSinceCheckpoint = 0;
+  private readonly waitingInserts: WaitingInsert[] = [];
+  private checkpointing = false;
 
   constructor(private readonly options: DuckdbStoreOptions) {}
 
@@ -100,6 +119,8 @@ export class DuckdbStore implements Store {
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
     await this.writer.run(SCHEMA);
+    // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
+    await this.writer.run("SET checkpoint_threshold = '1GB'");
   }
 
   private get write(): DuckDBConnection {
@@ -125,18 +146,70 @@ export class DuckdbStore implements Store {
     });
   }
 
-  async insertEvents(events: StoredEvent[]): Promise<InsertResult> {
-    return this.writes.run(async () => {
-      const unique = new Map<string, StoredEvent>();
-      for (const stored of events) if (!unique.has(stored.docId)) unique.set(stored.docId, stored);
-      const existing = await this.existingIn(this.write, [...unique.keys()]);
-      const fresh = [...unique.values()].filter((stored) => !existing.has(stored.docId));
-      if (fresh.length > 0) await this.append(fresh);
-      return { inserted: fresh.length, duplicates: events.length - fresh.length, quarantined: [] };
+  /**
+   * Appends the batch with create semantics. Batches that arrive while another is being written
+   * are written together in one transaction (group commit: one flush and one log sync for all of
+   * them), and each caller hears about its own events once that transaction has committed.
+   */
+  insertEvents(events: StoredEvent[]): Promise<InsertResult> {
+    return new Promise<InsertResult>((resolve, reject) => {
+      this.waitingInserts.push({ events, resolve, reject });
+      if (this.waitingInserts.length === 1) void this.writes.run(() => this.writeWaitingInserts());
     });
   }
 
+  private async writeWaitingInserts(): Promise<void> {
+    while (this.waitingInserts.length > 0) {
+      const group: WaitingInsert[] = [];
+      let size = 0;
+      while (this.waitingInserts.length > 0 && (group.length === 0 || size + this.waitingInserts[0].events.length <= GROUP_EVENTS)) {
+        const next = this.waitingInserts.shift()!;
+        group.push(next);
+        size += next.events.length;
+      }
+      try {
+        const results = await this.writeGroup(group.map((insert) => insert.events));
+        group.forEach((insert, i) => insert.resolve(results[i]));
+      } catch (err) {
+        for (const insert of group) insert.reject(err as Error);
+      }
+    }
+    this.scheduleCheckpoint();
+  }
+
+  /** Writes several batches in one append; an event repeated within or across them counts once. */
+  private async writeGroup(batches: StoredEvent[][]): Promise<InsertResult[]> {
+    const pick = (existing: Set<string>) => {
+      const claimed = new Set(existing);
+      return batches.map((batch) => batch.filter((stored) => !claimed.has(stored.docId) && claimed.add(stored.docId) !== undefined));
+    };
+    let fresh = pick(new Set());
+    try {
+      await this.append(fresh.flat());
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const existing = await this.existingIn(this.write, [...new Set(batches.flat().map((stored) => stored.docId))]);
+      fresh = pick(existing);
+      await this.append(fresh.flat());
+    }
+    const inserted = fresh.reduce((sum, batch) => sum + batch.length, 0);
+    this.rowsSinceCheckpoint += inserted;
+    return batches.map((batch, i) => ({ inserted: fresh[i].length, duplicates: batch.length - fresh[i].length, quarantined: [] }));
+  }
+
+  /**
+   * DuckDB would checkpoint inside a commit, on the thread that commits. Checkpoints are instead
+   * run here, asynchronously between batches, once enough rows have been written.
+   */
+  private scheduleCheckpoint(): void {
+    if (this.rowsSinceCheckpoint < CHECKPOINT_ROWS || this.checkpointing) return;
+    this.checkpointing = true;
+    this.rowsSinceCheckpoint = 0;
+    void this.writes.run(() => this.write.run('CHECKPOINT')).catch(() => undefined).finally(() => { this.checkpointing = false; });
+  }
+
   private async append(events: StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
     const appender = await this.write.createAppender('events');
     try {
       for (let start = 0; start < events.length; start += CHUNK_ROWS) {
@@ -159,6 +232,11 @@ export class DuckdbStore implements Store {
 
   existingEventIds(docIds: string[]): Promise<Set<string>> {
     return this.existingIn(this.read, docIds);
+  }
+
+  /** existingEventIds as an array, for passing between threads. */
+  async existingEventIdList(docIds: string[]): Promise<string[]> {
+    return [...(await this.existingIn(this.read, docIds))];
   }
 
   async queryEvents(query: EventQuery): Promise<EventPage> {

@@ -1,0 +1,36 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { DuckdbStore } from './duckdbStore.js';
+
+/**
+ * The thread that owns the DuckDB database (see threadedDuckdbStore.ts). It runs the store's
+ * methods one message at a time as they arrive; each answer carries the request's id.
+ */
+export interface StoreRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+  /** insertEvents sends its batch as one JSON text: far cheaper to pass between threads than objects. */
+  json?: string;
+}
+
+export type StoreReply =
+  | { id: number; result: unknown }
+  | { id: number; error: { name: string; message: string } };
+
+const port = parentPort;
+if (!port) throw new Error('storeThread must run in a worker thread');
+const store = new DuckdbStore({ path: (workerData as { path: string }).path });
+
+port.on('message', (request: StoreRequest) => {
+  const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
+  const args = request.json === undefined ? request.args : [JSON.parse(request.json)];
+  Promise.resolve()
+    .then(() => method.apply(store, args))
+    .then(
+      (result) => port.postMessage({ id: request.id, result } satisfies StoreReply),
+      (err: unknown) => {
+        const error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+        port.postMessage({ id: request.id, error } satisfies StoreReply);
+      },
+    );
+});

@@ -1,0 +1,82 @@
+import { Worker } from 'node:worker_threads';
+import type { StoredEvent } from '../../events/accessEvent.js';
+import { InvalidCursorError } from '../cursor.js';
+import type { EventPage, EventQuery, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { StoreReply, StoreRequest } from './storeThread.js';
+
+/**
+ * The embedded store, run in a thread of its own. DuckDB's appender and its checkpoints are
+ * synchronous work; on the API's thread they would stall every request. Here the API thread only
+ * hands over each batch as one JSON text, and DuckDB works on the other core.
+ * Promises the same as DuckdbStore (one database file, owned by this one thread).
+ */
+export class ThreadedDuckdbStore implements Store {
+  readonly kind = 'duckdb' as const;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  private nextId = 1;
+  private failure?: Error;
+
+  constructor(options: { path: string }) {
+    this.worker = new Worker(new URL('./storeThreadLoader.mjs', import.meta.url), { workerData: { path: options.path } });
+    this.worker.unref();
+    this.worker.on('message', (reply: StoreReply) => this.settle(reply));
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`the DuckDB store thread stopped (exit code ${code})`)));
+  }
+
+  private settle(reply: StoreReply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if ('error' in reply) {
+      waiting.reject(reply.error.name === 'InvalidCursorError' ? new InvalidCursorError() : Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+    } else {
+      waiting.resolve(reply.result);
+    }
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const waiting of this.pending.values()) waiting.reject(err);
+    this.pending.clear();
+  }
+
+  private call<T>(method: string, args: unknown[] = [], json?: string): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ id, method, args, ...(json === undefined ? {} : { json }) } satisfies StoreRequest);
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker.unref();
+    });
+  }
+
+  init(): Promise<void> { return this.call('init'); }
+  ping(): Promise<void> { return this.call('ping'); }
+
+  async close(): Promise<void> {
+    if (!this.failure) await this.call('close');
+    this.failure ??= new Error('the DuckDB store is closed');
+    await this.worker.terminate();
+  }
+
+  insertEvents(events: StoredEvent[]): Promise<InsertResult> {
+    return this.call('insertEvents', [], JSON.stringify(events));
+  }
+
+  async existingEventIds(docIds: string[]): Promise<Set<string>> {
+    return new Set(await this.call<string[]>('existingEventIdList', [docIds]));
+  }
+
+  queryEvents(query: EventQuery): Promise<EventPage> { return this.call('queryEvents', [query]); }
+  countEvents(): Promise<number> { return this.call('countEvents'); }
+  putSource(source: Source): Promise<void> { return this.call('putSource', [source]); }
+  findSourceByKeyHash(keyHash: string): Promise<Source | undefined> { return this.call('findSourceByKeyHash', [keyHash]); }
+  revokeSource(system: string, at: string): Promise<boolean> { return this.call('revokeSource', [system, at]); }
+  putPerson(person: Person): Promise<void> { return this.call('putPerson', [person]); }
+  findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> { return this.call('findPersonByTokenHash', [tokenHash]); }
+  countPeopleWithRole(role: PersonRole): Promise<number> { return this.call('countPeopleWithRole', [role]); }
+}
