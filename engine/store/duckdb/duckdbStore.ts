@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, VARCHAR,
+  DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, VARCHAR,
   type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { StoredEvent } from '../../events/accessEvent.js';
@@ -33,6 +33,8 @@ const EVENT_COLUMNS: [name: string, type: DuckDBType][] = [
   ['organisation', VARCHAR], ['user_id', VARCHAR], ['nhs_number', VARCHAR], ['action', VARCHAR],
   ['received_at', TIMESTAMPTZ], ['batch_id', VARCHAR], ['sha256', VARCHAR], ['event', VARCHAR], ['original', VARCHAR],
 ];
+
+const EVENT_TYPES = EVENT_COLUMNS.map(([, type]) => type);
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -107,6 +109,7 @@ export class DuckdbStore implements Store {
   private reader?: DuckDBConnection;
   private readonly writes = new SerialLock();
   private rowsSinceCheckpoint = 0;
+  private appender?: DuckDBAppender;
   private readonly waitingInserts: WaitingInsert[] = [];
   private checkpointing = false;
 
@@ -139,6 +142,7 @@ export class DuckdbStore implements Store {
 
   async close(): Promise<void> {
     await this.writes.run(async () => {
+      this.dropAppender();
       this.writer?.closeSync();
       this.reader?.closeSync();
       this.instance?.closeSync();
@@ -210,18 +214,30 @@ export class DuckdbStore implements Store {
 
   private async append(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const appender = await this.write.createAppender('events');
+    // One appender serves every write; each flush is its own committed transaction. After a
+    // refused flush it is replaced, since its buffered rows are not to be kept.
+    this.appender ??= await this.write.createAppender('events');
     try {
       for (let start = 0; start < events.length; start += CHUNK_ROWS) {
         const slice = events.slice(start, start + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create(EVENT_COLUMNS.map(([, type]) => type), slice.length);
+        const chunk = DuckDBDataChunk.create(EVENT_TYPES, slice.length);
         eventColumns(slice).forEach((values, column) => chunk.setColumnValues(column, values));
-        appender.appendDataChunk(chunk);
+        this.appender.appendDataChunk(chunk);
       }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
+      this.appender.flushSync();
+    } catch (err) {
+      this.dropAppender();
+      throw err;
     }
+  }
+
+  private dropAppender(): void {
+    try {
+      this.appender?.closeSync();
+    } catch {
+      // a refused appender may refuse to close as well; it is discarded either way
+    }
+    this.appender = undefined;
   }
 
   private async existingIn(connection: DuckDBConnection, docIds: string[]): Promise<Set<string>> {
