@@ -8,13 +8,10 @@ import type { StoredEvent } from '../../events/accessEvent.js';
 import type { EventPage, EventQuery, InsertResult, Person, Source, Store } from '../port.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SerialLock } from './serialLock.js';
+import { StoredIdIndex } from './storedIdIndex.js';
 
 /** Rows written between checkpoints of the write-ahead log into the database file. */
 const CHECKPOINT_ROWS = 200_000;
-
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof Error && /Duplicate key|violates primary key/i.test(err.message);
-}
 
 /** Most events written in one group commit. */
 const GROUP_EVENTS = 16_384;
@@ -38,7 +35,7 @@ const EVENT_TYPES = EVENT_COLUMNS.map(([, type]) => type);
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
-  doc_id VARCHAR PRIMARY KEY, system VARCHAR NOT NULL, id VARCHAR NOT NULL, occurred_at TIMESTAMPTZ NOT NULL,
+  doc_id VARCHAR NOT NULL, system VARCHAR NOT NULL, id VARCHAR NOT NULL, occurred_at TIMESTAMPTZ NOT NULL,
   organisation VARCHAR NOT NULL, user_id VARCHAR NOT NULL, nhs_number VARCHAR NOT NULL, action VARCHAR NOT NULL,
   received_at TIMESTAMPTZ NOT NULL, batch_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
   event VARCHAR NOT NULL, original VARCHAR
@@ -111,6 +108,7 @@ export class DuckdbStore implements Store {
   private rowsSinceCheckpoint = 0;
   private appender?: DuckDBAppender;
   private readonly waitingInserts: WaitingInsert[] = [];
+  private readonly stored = new StoredIdIndex();
   private checkpointing = false;
 
   constructor(private readonly options: DuckdbStoreOptions) {}
@@ -122,8 +120,17 @@ export class DuckdbStore implements Store {
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
     await this.writer.run(SCHEMA);
+    await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
     await this.writer.run("SET checkpoint_threshold = '1GB'");
+  }
+
+  /** Fills the in-memory id index from the table, a chunk at a time. */
+  private async loadStoredIds(): Promise<void> {
+    const result = await this.write.stream('SELECT doc_id FROM events');
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      for (const docId of chunk.getColumnValues(0)) this.stored.add(String(docId));
+    }
   }
 
   private get write(): DuckDBConnection {
@@ -181,24 +188,24 @@ export class DuckdbStore implements Store {
     this.scheduleCheckpoint();
   }
 
-  /** Writes several batches in one append; an event repeated within or across them counts once. */
+  /**
+   * Writes several batches in one append; an event repeated within or across them, or already
+   * stored, counts as a duplicate. Only ids the in-memory index may hold are checked in the table.
+   */
   private async writeGroup(batches: StoredEvent[][]): Promise<InsertResult[]> {
-    const pick = (existing: Set<string>) => {
-      const claimed = new Set(existing);
-      return batches.map((batch) => batch.filter((stored) => !claimed.has(stored.docId) && claimed.add(stored.docId) !== undefined));
-    };
-    let fresh = pick(new Set());
-    try {
-      await this.append(fresh.flat());
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const existing = await this.existingIn(this.write, [...new Set(batches.flat().map((stored) => stored.docId))]);
-      fresh = pick(existing);
-      await this.append(fresh.flat());
-    }
-    const inserted = fresh.reduce((sum, batch) => sum + batch.length, 0);
-    this.rowsSinceCheckpoint += inserted;
+    const claimed = await this.storedAmong(this.write, batches.flat().map((stored) => stored.docId));
+    const fresh = batches.map((batch) => batch.filter((stored) => !claimed.has(stored.docId) && claimed.add(stored.docId) !== undefined));
+    const all = fresh.flat();
+    await this.append(all);
+    for (const stored of all) this.stored.add(stored.docId);
+    this.rowsSinceCheckpoint += all.length;
     return batches.map((batch, i) => ({ inserted: fresh[i].length, duplicates: batch.length - fresh[i].length, quarantined: [] }));
+  }
+
+  /** Which of these ids are stored: the index rules most out, the table settles the rest. */
+  private async storedAmong(connection: DuckDBConnection, docIds: string[]): Promise<Set<string>> {
+    const suspects = [...new Set(docIds.filter((docId) => this.stored.mayHold(docId)))];
+    return suspects.length === 0 ? new Set() : this.existingIn(connection, suspects);
   }
 
   /**
@@ -215,7 +222,7 @@ export class DuckdbStore implements Store {
   private async append(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     // One appender serves every write; each flush is its own committed transaction. After a
-    // refused flush it is replaced, since its buffered rows are not to be kept.
+    // failed flush it is replaced, since its buffered rows are not to be kept.
     this.appender ??= await this.write.createAppender('events');
     try {
       for (let start = 0; start < events.length; start += CHUNK_ROWS) {
@@ -247,12 +254,12 @@ export class DuckdbStore implements Store {
   }
 
   existingEventIds(docIds: string[]): Promise<Set<string>> {
-    return this.existingIn(this.read, docIds);
+    return this.storedAmong(this.read, docIds);
   }
 
   /** existingEventIds as an array, for passing between threads. */
   async existingEventIdList(docIds: string[]): Promise<string[]> {
-    return [...(await this.existingIn(this.read, docIds))];
+    return [...(await this.existingEventIds(docIds))];
   }
 
   async queryEvents(query: EventQuery): Promise<EventPage> {
