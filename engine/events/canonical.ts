@@ -45,8 +45,19 @@ function fieldsInOrder(record: Record<string, unknown>, fields: readonly string[
  * all strings or objects of strings, so the keys are written in their precomputed sorted order.
  */
 export function canonicalJson(event: AccessEvent): string {
-  return `{${fieldsInOrder(event as unknown as Record<string, unknown>, EVENT_FIELDS)}}`;
+  const remembered = (event as { [CANONICAL]?: string })[CANONICAL];
+  if (remembered !== undefined) return remembered;
+  const text = `{${fieldsInOrder(event as unknown as Record<string, unknown>, EVENT_FIELDS)}}`;
+  Object.defineProperty(event, CANONICAL, { value: text, enumerable: false });
+  return text;
 }
+
+/**
+ * Where an event keeps its canonical form once written, so the fingerprint and the store use the
+ * same text without writing it twice. A hidden symbol key: JSON, logs, comparisons and copies
+ * between threads ignore it. Events are never changed once prepared, so the remembered text stays right.
+ */
+const CANONICAL = Symbol('canonical JSON');
 
 /** RFC 8785 canonical JSON of any JSON value. */
 export function canonicalJsonOf(value: unknown): string {

@@ -9,6 +9,7 @@ import type { EventPage, EventQuery, InsertResult, Person, Source, Store } from 
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
+import { copyRows, emptyRows, eventRowsOf, type EventRows } from './eventRows.js';
 
 /** Rows written between checkpoints of the write-ahead log into the database file. */
 const CHECKPOINT_ROWS = 200_000;
@@ -17,7 +18,7 @@ const CHECKPOINT_ROWS = 200_000;
 const GROUP_EVENTS = 16_384;
 
 interface WaitingInsert {
-  events: StoredEvent[];
+  rows: EventRows;
   resolve: (result: InsertResult) => void;
   reject: (err: Error) => void;
 }
@@ -50,16 +51,6 @@ CREATE TABLE IF NOT EXISTS people (
 );
 `;
 
-function timestampOf(iso: string): DuckDBTimestampTZValue {
-  return new DuckDBTimestampTZValue(BigInt(Date.parse(iso)) * 1000n + BigInt(subMillisecondMicros(iso)));
-}
-
-/** Keeps microseconds that Date.parse drops (RFC 3339 allows any number of fraction digits). */
-function subMillisecondMicros(iso: string): number {
-  const fraction = /\.(\d+)/.exec(iso)?.[1];
-  return fraction && fraction.length > 3 ? Number(fraction.slice(3, 6).padEnd(3, '0')) : 0;
-}
-
 function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
@@ -68,26 +59,17 @@ function sqlList(values: string[]): string {
   return values.map(sqlString).join(',');
 }
 
-/** Column values of a slice of events, in EVENT_COLUMNS order. */
-function eventColumns(events: StoredEvent[]): DuckDBValue[][] {
-  const columns: DuckDBValue[][] = EVENT_COLUMNS.map(() => new Array<DuckDBValue>(events.length));
-  events.forEach((stored, row) => {
-    const { event } = stored;
-    columns[0][row] = stored.docId;
-    columns[1][row] = event.system;
-    columns[2][row] = event.id;
-    columns[3][row] = timestampOf(event.occurredAt);
-    columns[4][row] = event.organisation;
-    columns[5][row] = event.user.id;
-    columns[6][row] = event.patient.nhsNumber;
-    columns[7][row] = event.action;
-    columns[8][row] = timestampOf(stored.receivedAt);
-    columns[9][row] = stored.batchId;
-    columns[10][row] = stored.sha256;
-    columns[11][row] = JSON.stringify(event);
-    columns[12][row] = stored.original === undefined ? null : JSON.stringify(stored.original);
-  });
-  return columns;
+const micros = (values: number[], from: number, to: number): DuckDBValue[] =>
+  values.slice(from, to).map((value) => new DuckDBTimestampTZValue(BigInt(value)));
+
+/** Column values of rows [from, to), in EVENT_COLUMNS order. */
+function columnValues(rows: EventRows, from: number, to: number): DuckDBValue[][] {
+  return [
+    rows.docId.slice(from, to), rows.system.slice(from, to), rows.id.slice(from, to), micros(rows.occurredAt, from, to),
+    rows.organisation.slice(from, to), rows.userId.slice(from, to), rows.nhsNumber.slice(from, to), rows.action.slice(from, to),
+    micros(rows.receivedAt, from, to), rows.batchId.slice(from, to), rows.sha256.slice(from, to), rows.event.slice(from, to),
+    rows.original.slice(from, to),
+  ];
 }
 
 export interface DuckdbStoreOptions {
@@ -163,8 +145,13 @@ export class DuckdbStore implements Store {
    * them), and each caller hears about its own events once that transaction has committed.
    */
   insertEvents(events: StoredEvent[]): Promise<InsertResult> {
+    return this.insertEventRows(eventRowsOf(events));
+  }
+
+  /** insertEvents for a batch already in column form (as the store thread receives it). */
+  insertEventRows(rows: EventRows): Promise<InsertResult> {
     return new Promise<InsertResult>((resolve, reject) => {
-      this.waitingInserts.push({ events, resolve, reject });
+      this.waitingInserts.push({ rows, resolve, reject });
       if (this.waitingInserts.length === 1) void this.writes.run(() => this.writeWaitingInserts());
     });
   }
@@ -173,13 +160,13 @@ export class DuckdbStore implements Store {
     while (this.waitingInserts.length > 0) {
       const group: WaitingInsert[] = [];
       let size = 0;
-      while (this.waitingInserts.length > 0 && (group.length === 0 || size + this.waitingInserts[0].events.length <= GROUP_EVENTS)) {
+      while (this.waitingInserts.length > 0 && (group.length === 0 || size + this.waitingInserts[0].rows.docId.length <= GROUP_EVENTS)) {
         const next = this.waitingInserts.shift()!;
         group.push(next);
-        size += next.events.length;
+        size += next.rows.docId.length;
       }
       try {
-        const results = await this.writeGroup(group.map((insert) => insert.events));
+        const results = await this.writeGroup(group.map((insert) => insert.rows));
         group.forEach((insert, i) => insert.resolve(results[i]));
       } catch (err) {
         for (const insert of group) insert.reject(err as Error);
@@ -192,14 +179,24 @@ export class DuckdbStore implements Store {
    * Writes several batches in one append; an event repeated within or across them, or already
    * stored, counts as a duplicate. Only ids the in-memory index may hold are checked in the table.
    */
-  private async writeGroup(batches: StoredEvent[][]): Promise<InsertResult[]> {
-    const claimed = await this.storedAmong(this.write, batches.flat().map((stored) => stored.docId));
-    const fresh = batches.map((batch) => batch.filter((stored) => !claimed.has(stored.docId) && claimed.add(stored.docId) !== undefined));
-    const all = fresh.flat();
-    await this.append(all);
-    for (const stored of all) this.stored.add(stored.docId);
-    this.rowsSinceCheckpoint += all.length;
-    return batches.map((batch, i) => ({ inserted: fresh[i].length, duplicates: batch.length - fresh[i].length, quarantined: [] }));
+  private async writeGroup(batches: EventRows[]): Promise<InsertResult[]> {
+    const claimed = await this.storedAmong(this.write, batches.flatMap((rows) => rows.docId));
+    const fresh = emptyRows();
+    const inserted = batches.map((rows) => {
+      const positions: number[] = [];
+      rows.docId.forEach((docId, position) => {
+        if (!claimed.has(docId)) {
+          claimed.add(docId);
+          positions.push(position);
+        }
+      });
+      copyRows(rows, positions, fresh);
+      return positions.length;
+    });
+    await this.append(fresh);
+    for (const docId of fresh.docId) this.stored.add(docId);
+    this.rowsSinceCheckpoint += fresh.docId.length;
+    return batches.map((rows, i) => ({ inserted: inserted[i], duplicates: rows.docId.length - inserted[i], quarantined: [] }));
   }
 
   /** Which of these ids are stored: the index rules most out, the table settles the rest. */
@@ -219,16 +216,17 @@ export class DuckdbStore implements Store {
     void this.writes.run(() => this.write.run('CHECKPOINT')).catch(() => undefined).finally(() => { this.checkpointing = false; });
   }
 
-  private async append(events: StoredEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  private async append(rows: EventRows): Promise<void> {
+    const count = rows.docId.length;
+    if (count === 0) return;
     // One appender serves every write; each flush is its own committed transaction. After a
     // failed flush it is replaced, since its buffered rows are not to be kept.
     this.appender ??= await this.write.createAppender('events');
     try {
-      for (let start = 0; start < events.length; start += CHUNK_ROWS) {
-        const slice = events.slice(start, start + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create(EVENT_TYPES, slice.length);
-        eventColumns(slice).forEach((values, column) => chunk.setColumnValues(column, values));
+      for (let start = 0; start < count; start += CHUNK_ROWS) {
+        const end = Math.min(count, start + CHUNK_ROWS);
+        const chunk = DuckDBDataChunk.create(EVENT_TYPES, end - start);
+        columnValues(rows, start, end).forEach((values, column) => chunk.setColumnValues(column, values));
         this.appender.appendDataChunk(chunk);
       }
       this.appender.flushSync();

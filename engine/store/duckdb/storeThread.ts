@@ -9,7 +9,7 @@ export interface StoreRequest {
   id: number;
   method: string;
   args: unknown[];
-  /** insertEvents sends its batch as one JSON text: far cheaper to pass between threads than objects. */
+  /** insertEventRows sends its batch as one JSON text of columns: far cheaper to pass between threads than objects. */
   json?: string;
 }
 

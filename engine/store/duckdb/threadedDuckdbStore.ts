@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import { InvalidCursorError } from '../cursor.js';
+import { eventRowsOf } from './eventRows.js';
 import type { EventPage, EventQuery, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
 
@@ -64,7 +65,7 @@ export class ThreadedDuckdbStore implements Store {
   }
 
   insertEvents(events: StoredEvent[]): Promise<InsertResult> {
-    return this.call('insertEvents', [], JSON.stringify(events));
+    return this.call('insertEventRows', [], JSON.stringify(eventRowsOf(events)));
   }
 
   async existingEventIds(docIds: string[]): Promise<Set<string>> {
