@@ -7,8 +7,7 @@ import { nhsNumberProblem, isValidNhsNumber } from './nhsNumber.js';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 function compile(allErrors: boolean) {
-  // unicode: false counts string lengths in UTF-16 units (the limits are generous either way) and is much faster.
-  const ajv = new Ajv2020({ allErrors, strict: true, strictTypes: false, unicode: false });
+  const ajv = new Ajv2020({ allErrors, strict: true, strictTypes: false });
   addFormats(ajv);
   ajv.addFormat('nhs-number', { type: 'string', validate: isValidNhsNumber });
   return ajv.compile<AccessEvent>(accessEventSchema);
