@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { QueueSink, StoreSink, type BatchSink } from './ingest/batchSink.js';
-import { processBatch } from './ingest/processBatch.js';
+import { processQueuedBatch } from './ingest/processBatch.js';
 import { IngestQueue } from './queue/bullmqQueue.js';
 import { ThreadedDuckdbStore } from './store/duckdb/threadedDuckdbStore.js';
 import { createElasticsearchStore } from './store/elasticsearch/elasticsearchStore.js';
@@ -73,7 +73,7 @@ export async function openDeployment(config: Config, logger: Logger, options: Op
   else logger.error({ module: 'queue' }, 'Redis is not reachable at start; posts get 503 until it is (see /readyz)');
   if (options.runWorker) {
     const log = logger.child({ module: 'worker' });
-    await queue.startWorker((batch) => processBatch(batch, store, log), config.workerConcurrency);
+    await queue.startWorker((batch) => processQueuedBatch(batch, store, log), config.workerConcurrency);
   }
   return {
     mode,

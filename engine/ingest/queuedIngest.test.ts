@@ -3,7 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { accessEvent, eventually, startTestApp, type TestApp } from '../../test/harness.js';
 import { createLogger } from '../log.js';
 import { IngestQueue } from '../queue/bullmqQueue.js';
-import { processBatch } from './processBatch.js';
+import { processBatch, processQueuedBatch, queuedBatchOf } from './processBatch.js';
 import { prepareBatch } from './prepareBatch.js';
 
 const redisUrl = inject('redisUrl');
@@ -94,6 +94,7 @@ describe('processBatch', () => {
       const batch = prepareBatch([{ index: 0, value: accessEvent() }, { index: 1, value: accessEvent() }], { system: 'emis-a81001', organisations: ['A81001'] });
       expect(await processBatch(batch, t.deployment.store)).toMatchObject({ inserted: 2, duplicates: 0 });
       expect(await processBatch(batch, t.deployment.store)).toMatchObject({ inserted: 0, duplicates: 2 });
+      expect(await processQueuedBatch(queuedBatchOf(batch), t.deployment.store)).toMatchObject({ inserted: 0, duplicates: 2 });
       expect(await t.deployment.store.countEvents()).toBe(2);
     } finally {
       await t.close();
@@ -109,8 +110,8 @@ describe('two workers on one queue', () => {
       let handledByFirst = 0;
       let handledBySecond = 0;
       const store = t.deployment.store;
-      await t.deployment.queue!.startWorker(async (b) => { handledByFirst++; return processBatch(b, store); }, 2);
-      await second.startWorker(async (b) => { handledBySecond++; return processBatch(b, store); }, 2);
+      await t.deployment.queue!.startWorker(async (b) => { handledByFirst++; return processQueuedBatch(b, store); }, 2);
+      await second.startWorker(async (b) => { handledBySecond++; return processQueuedBatch(b, store); }, 2);
       const key = await t.sourceKey('emis-a81001', ['A81001']);
       const events = Array.from({ length: 40 }, () => accessEvent({ id: randomUUID() }));
       await Promise.all(Array.from({ length: 20 }, (_, i) => postAs(t, key, events.slice(i * 2, i * 2 + 2))));

@@ -2,7 +2,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { BatchQueue } from '../ingest/batchSink.js';
-import type { IngestBatch } from '../ingest/processBatch.js';
+import { queuedBatchOf, type IngestBatch, type QueuedBatch } from '../ingest/processBatch.js';
 
 export const INGEST_QUEUE = 'ingest';
 
@@ -86,7 +86,7 @@ export class IngestQueue implements BatchQueue {
 
   async enqueue(batch: IngestBatch): Promise<void> {
     this.connected();
-    await withTimeout(this.queue.addBulk([{ name: 'batch', data: batch, opts: { jobId: batch.batchId } }]), 10_000, 'adding the batch to Redis');
+    await withTimeout(this.queue.addBulk([{ name: 'batch', data: queuedBatchOf(batch), opts: { jobId: batch.batchId } }]), 10_000, 'adding the batch to Redis');
     this.waitingCache.value++;
   }
 
@@ -117,7 +117,7 @@ export class IngestQueue implements BatchQueue {
     const jobs = await this.queue.getFailed(0, limit - 1);
     return jobs.map((job) => ({
       batchId: String(job.id),
-      events: (job.data as IngestBatch).events.length,
+      events: (job.data as QueuedBatch).count,
       reason: job.failedReason,
       attempts: job.attemptsMade,
     }));
@@ -142,9 +142,9 @@ export class IngestQueue implements BatchQueue {
   }
 
   /** Starts a worker that stores each batch with `process`; returns when it is ready. */
-  async startWorker(process: (batch: IngestBatch) => Promise<unknown>, concurrency: number): Promise<void> {
+  async startWorker(process: (batch: QueuedBatch) => Promise<unknown>, concurrency: number): Promise<void> {
     const logger = this.options.logger;
-    const worker = new Worker(INGEST_QUEUE, async (job: Job<IngestBatch>) => process(job.data), {
+    const worker = new Worker(INGEST_QUEUE, async (job: Job<QueuedBatch>) => process(job.data), {
       connection: connectionFor(this.options.redisUrl, false),
       prefix: this.options.prefix,
       concurrency,

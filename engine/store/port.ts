@@ -40,6 +40,11 @@ export interface EventPage {
  */
 export interface EventStore {
   insertEvents(events: StoredEvent[]): Promise<InsertResult>;
+  /**
+   * insertEvents for a batch given as the JSON text of its StoredEvent array (a queued batch).
+   * Optional: a store that parses elsewhere (the embedded store's own thread) offers it.
+   */
+  insertEventsJson?(json: string): Promise<InsertResult>;
   /** Which of these docIds are already stored (one round trip). */
   existingEventIds(docIds: string[]): Promise<Set<string>>;
   /** Newest first by `occurredAt`, then by `docId`; paged by an opaque cursor. */

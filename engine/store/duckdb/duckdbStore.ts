@@ -148,6 +148,10 @@ export class DuckdbStore implements Store {
     return this.insertEventRows(eventRowsOf(events));
   }
 
+  insertEventsJson(json: string): Promise<InsertResult> {
+    return this.insertEventRows(eventRowsOf(JSON.parse(json) as StoredEvent[]));
+  }
+
   /** insertEvents for a batch already in column form (as the store thread receives it). */
   insertEventRows(rows: EventRows): Promise<InsertResult> {
     return new Promise<InsertResult>((resolve, reject) => {

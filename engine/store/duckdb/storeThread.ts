@@ -23,7 +23,8 @@ const store = new DuckdbStore({ path: (workerData as { path: string }).path });
 
 port.on('message', (request: StoreRequest) => {
   const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
-  const args = request.json === undefined ? request.args : [JSON.parse(request.json)];
+  // insertEventsJson parses its text itself; insertEventRows takes the parsed columns.
+  const args = request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)];
   Promise.resolve()
     .then(() => method.apply(store, args))
     .then(

@@ -68,6 +68,10 @@ export class ThreadedDuckdbStore implements Store {
     return this.call('insertEventRows', [], JSON.stringify(eventRowsOf(events)));
   }
 
+  insertEventsJson(json: string): Promise<InsertResult> {
+    return this.call('insertEventsJson', [], json);
+  }
+
   async existingEventIds(docIds: string[]): Promise<Set<string>> {
     return new Set(await this.call<string[]>('existingEventIdList', [docIds]));
   }

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { accessEvent } from '../../test/harness.js';
+import { prepareBatch } from './prepareBatch.js';
+import { queuedBatchOf } from './processBatch.js';
+
+describe('queuedBatchOf', () => {
+  it('carries every stored event, its fingerprint and its original document, as JSON text', () => {
+    const batch = prepareBatch([
+      { index: 0, value: accessEvent({ reason: 'quote " and \\ backslash', user: { id: 'G1', role: 'R8000', team: 'Ward 7' } }) },
+      { index: 1, value: accessEvent(), original: { resourceType: 'AuditEvent', id: 'x' } },
+    ], { system: 'emis-a81001', organisations: ['A81001'] });
+    const queued = queuedBatchOf(batch);
+    expect(queued).toMatchObject({ batchId: batch.batchId, receivedAt: batch.receivedAt, count: 2 });
+    expect(JSON.parse(queued.eventsJson)).toEqual(JSON.parse(JSON.stringify(batch.events)));
+  });
+});
