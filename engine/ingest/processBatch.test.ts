@@ -14,3 +14,12 @@ describe('queuedBatchOf', () => {
     expect(JSON.parse(queued.eventsJson)).toEqual(JSON.parse(JSON.stringify(batch.events)));
   });
 });
+
+describe('a queued batch read back', () => {
+  it('gives each event in canonical key order, so writing it again gives its canonical text', async () => {
+    const { canonicalJson } = await import('../events/canonical.js');
+    const batch = prepareBatch([{ index: 0, value: accessEvent({ purpose: 'direct-care', ip: '10.0.0.1', user: { role: 'R8000', team: 't', id: 'G1' } }) }], { system: 'emis-a81001', organisations: ['A81001'] });
+    const [readBack] = JSON.parse(queuedBatchOf(batch).eventsJson) as typeof batch.events;
+    expect(JSON.stringify(readBack.event)).toBe(canonicalJson(batch.events[0].event));
+  });
+});

@@ -149,7 +149,7 @@ export class DuckdbStore implements Store {
   }
 
   insertEventsJson(json: string): Promise<InsertResult> {
-    return this.insertEventRows(eventRowsOf(JSON.parse(json) as StoredEvent[]));
+    return this.insertEventRows(eventRowsOf(JSON.parse(json) as StoredEvent[], true));
   }
 
   /** insertEvents for a batch already in column form (as the store thread receives it). */

@@ -43,7 +43,12 @@ export function epochMicros(iso: string): number {
   return Date.parse(iso) * 1000 + micros;
 }
 
-export function eventRowsOf(events: readonly StoredEvent[]): EventRows {
+/**
+ * The rows of a batch. `parsedFromCanonical`: the events were parsed from their canonical JSON
+ * (a queued batch), so their keys are already in canonical order and JSON.stringify writes the
+ * canonical text again, faster than canonicalJson.
+ */
+export function eventRowsOf(events: readonly StoredEvent[], parsedFromCanonical = false): EventRows {
   const rows = emptyRows();
   for (const stored of events) {
     const { event } = stored;
@@ -58,7 +63,7 @@ export function eventRowsOf(events: readonly StoredEvent[]): EventRows {
     rows.receivedAt.push(epochMicros(stored.receivedAt));
     rows.batchId.push(stored.batchId);
     rows.sha256.push(stored.sha256);
-    rows.event.push(canonicalJson(event));
+    rows.event.push(parsedFromCanonical ? JSON.stringify(event) : canonicalJson(event));
     rows.original.push(stored.original === undefined ? null : JSON.stringify(stored.original));
   }
   return rows;
