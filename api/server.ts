@@ -19,6 +19,12 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const deployment = await openDeployment(config, logger, { runWorker: Boolean(config.redisUrl) && !config.elasticsearchUrl });
   const app = await buildApp({ config, deployment, logger });
+  // Once stopping, every answer closes its connection, so a keep-alive client in the middle of a
+  // request does not hold the shutdown open until its idle timeout.
+  let stopping = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) reply.header('connection', 'close');
+  });
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ module: 'server', url, mode: deployment.mode, store: deployment.store.kind }, 'accesswatch is listening');
   let closing: Promise<void> | undefined;
@@ -28,6 +34,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url,
     close: () => {
       closing ??= (async () => {
+        stopping = true;
         await app.close();
         await deployment.close();
       })();

@@ -2,11 +2,13 @@ import { pino, type Logger } from 'pino';
 
 /**
  * Log fields that may carry patient or staff identity. They are censored wherever they appear,
- * so an NHS number or a name never reaches a log line.
+ * so an NHS number, a surname or an address never reaches a log line. (`name` is not listed: it
+ * would hide every error's name; accesswatch never logs people's names.)
  */
 const REDACT = [
   'nhsNumber', '*.nhsNumber', '*.*.nhsNumber', 'patient', '*.patient',
-  'name', '*.name', 'surname', '*.surname', 'address', '*.address', 'dateOfBirth', '*.dateOfBirth',
+  'surname', '*.surname', 'address', '*.address', 'dateOfBirth', '*.dateOfBirth',
+  'staff', '*.staff', 'patients', '*.patients', 'events', '*.events', 'records', '*.records',
   'req.headers.authorization', 'authorization', 'key', 'token',
 ];
 

@@ -44,6 +44,21 @@ function withDefaults(event: Record<string, unknown>, source: PostingSource): Re
   return event;
 }
 
+const EARLIEST = Date.UTC(1990, 0, 1);
+const LATEST_AHEAD_MS = 24 * 3600 * 1000;
+
+/**
+ * The schema accepts every RFC 3339 form, including leap seconds (23:59:60) that no clock stores;
+ * an access also has to have happened in this era and not tomorrow.
+ */
+function timeProblem(occurredAt: string, now: Date): string | undefined {
+  const at = Date.parse(occurredAt);
+  if (!Number.isFinite(at)) return `occurredAt: ${JSON.stringify(occurredAt)} is not a time that can be stored (write leap seconds as :59 and offsets as +hh:mm)`;
+  if (at < EARLIEST) return `occurredAt: ${occurredAt} is before 1990`;
+  if (at > now.getTime() + LATEST_AHEAD_MS) return `occurredAt: ${occurredAt} is more than a day in the future (is the source system's clock right?)`;
+  return undefined;
+}
+
 function scopeProblems(system: string, organisation: string, source: PostingSource): string[] {
   const problems: string[] = [];
   if (system !== source.system) {
@@ -73,6 +88,11 @@ export function prepareBatch(records: ParsedRecord[], source: PostingSource, now
       continue;
     }
     const { event } = result;
+    const badTime = timeProblem(event.occurredAt, now);
+    if (badTime) {
+      batch.rejected.push({ index: record.index, id: event.id, errors: [badTime] });
+      continue;
+    }
     const outOfScope = scopeProblems(event.system, event.organisation, source);
     if (outOfScope.length > 0) {
       batch.rejected.push({ index: record.index, id: event.id, errors: outOfScope });

@@ -21,6 +21,16 @@ describe('StoredIdIndex', () => {
     expect(index.mayHold('AAAAAAAAEqqq')).toBe(false);
   });
 
+  it('spreads ids over shards, so it can hold more than one JavaScript Set can (2^24 entries)', () => {
+    const index = new StoredIdIndex();
+    const ids = Array.from({ length: 20_000 }, (_, i) => eventDocId('emis', `spread-${i}`));
+    ids.forEach((id) => index.add(id));
+    const shards = (index as unknown as { shards: Set<number>[] }).shards;
+    expect(shards.length).toBe(1024);
+    expect(Math.max(...shards.map((shard) => shard.size))).toBeLessThan(60);
+    expect(index.size).toBe(20_000);
+  });
+
   it('refuses what is not a document id', () => {
     expect(() => new StoredIdIndex().add('not an id!')).toThrow(/not a document id/);
   });

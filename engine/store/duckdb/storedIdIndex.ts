@@ -8,21 +8,31 @@
  * real duplicate, but two ids can share 52 bits, so the store confirms hits against the table.
  */
 export class StoredIdIndex {
-  private readonly keys = new Set<number>();
+  /**
+   * V8 refuses to grow one Set past 2^24 entries, so the keys are spread over 1,024 Sets by their
+   * top bits: room for about 17 billion ids.
+   */
+  private readonly shards = Array.from({ length: SHARDS }, () => new Set<number>());
 
   get size(): number {
-    return this.keys.size;
+    return this.shards.reduce((sum, shard) => sum + shard.size, 0);
   }
 
   /** False means the id is certainly not stored; true means it probably is. */
   mayHold(docId: string): boolean {
-    return this.keys.has(keyOf(docId));
+    const key = keyOf(docId);
+    return this.shards[shardOf(key)].has(key);
   }
 
   add(docId: string): void {
-    this.keys.add(keyOf(docId));
+    const key = keyOf(docId);
+    this.shards[shardOf(key)].add(key);
   }
 }
+
+const SHARDS = 1024;
+/** The top 10 of the 52 bits. */
+const shardOf = (key: number): number => Math.floor(key / 2 ** 42);
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DIGIT = new Int8Array(128).fill(-1);
