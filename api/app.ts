@@ -9,6 +9,7 @@ import { ApiError } from './errors.js';
 import { accessEventRoutes } from './routes/accessEvents.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { referenceRoutes } from './routes/reference.js';
 
 export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'maxEventsPerRequest' | 'adminToken'>;
@@ -66,6 +67,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accessEventRoutes, {
     store: deployment.store,
     sink: deployment.sink,
+    maxEventsPerRequest: config.maxEventsPerRequest,
+    bodyLimit: config.bodyLimit,
+    principalOf,
+  });
+  await app.register(referenceRoutes, {
+    store: deployment.store,
     maxEventsPerRequest: config.maxEventsPerRequest,
     bodyLimit: config.bodyLimit,
     principalOf,

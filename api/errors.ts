@@ -12,7 +12,7 @@ export const ERRORS = {
   AW_ERR_NO_VALID_EVENT: { status: 400, text: 'no event in the body was valid' },
   AW_ERR_CONFLICT: { status: 409, text: 'conflicts with what exists' },
   AW_ERR_BODY_TOO_LARGE: { status: 413, text: 'the body is larger than the limit' },
-  AW_ERR_TOO_MANY_EVENTS: { status: 413, text: 'the body holds more events than the per-request limit' },
+  AW_ERR_TOO_MANY_EVENTS: { status: 413, text: 'the body holds more events or reference records than the per-request limit' },
   AW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, text: 'the content type is not supported' },
   AW_ERR_BUSY: { status: 429, text: 'accesswatch is busy; retry after the Retry-After seconds' },
   AW_ERR_INTERNAL: { status: 500, text: 'something went wrong inside accesswatch; it has been logged' },

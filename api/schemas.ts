@@ -5,24 +5,35 @@ import { errorBodySchema } from './errors.js';
  * Response schemas, in one place. They are allow-lists: fastify serialises only the properties
  * listed, so nothing unlisted (patient data from a store row) can leak into a response.
  */
+const rejectedSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['index', 'errors'],
+    properties: {
+      index: { type: 'integer', description: 'Position in the posted body, from 0.' },
+      id: { type: 'string' },
+      errors: { type: 'array', items: { type: 'string' } },
+    },
+  },
+} as const;
+
 export const ingestResultSchema = {
   type: 'object',
   required: ['accepted', 'duplicates', 'rejected'],
   properties: {
     accepted: { type: 'integer', description: 'Events newly accepted by this request.' },
     duplicates: { type: 'integer', description: 'Events already held: (system, id) seen before.' },
-    rejected: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['index', 'errors'],
-        properties: {
-          index: { type: 'integer', description: 'Position in the posted body, from 0.' },
-          id: { type: 'string' },
-          errors: { type: 'array', items: { type: 'string' } },
-        },
-      },
-    },
+    rejected: rejectedSchema,
+  },
+} as const;
+
+export const referenceResultSchema = {
+  type: 'object',
+  required: ['accepted', 'rejected'],
+  properties: {
+    accepted: { type: 'integer', description: 'Records stored (upserted) by this request.' },
+    rejected: rejectedSchema,
   },
 } as const;
 

@@ -4,12 +4,13 @@ import type { AccessEvent, StoredEvent } from '../../engine/events/accessEvent.j
 import { accessEventSchema } from '../../engine/events/accessEventSchema.js';
 import { eventDocId, eventFingerprint } from '../../engine/events/canonical.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
-import { BodyFormatError, parseAccessEvents, UnsupportedMediaTypeError } from '../../engine/formats/index.js';
+import { ACCESS_EVENT_SHAPE } from '../../engine/formats/index.js';
 import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
 import type { Store } from '../../engine/store/port.js';
 import { requirePerson, requireSource, type Principal } from '../auth.js';
+import { acceptBodiesAsText, recordsOfBody } from '../bodies.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, eventPageSchema, ingestResultSchema } from '../schemas.js';
 
@@ -23,16 +24,6 @@ export interface AccessEventRoutesOptions {
 
 /** The system name accesswatch uses for the access events it records about its own users. */
 export const SELF_AUDIT_SYSTEM = 'accesswatch';
-
-function parseBody(contentType: string | undefined, body: unknown) {
-  try {
-    return parseAccessEvents(contentType, typeof body === 'string' ? body : '');
-  } catch (err) {
-    if (err instanceof UnsupportedMediaTypeError) throw new ApiError('AW_ERR_UNSUPPORTED_MEDIA_TYPE', err.message);
-    if (err instanceof BodyFormatError) throw new ApiError('AW_ERR_BODY_UNREADABLE', err.message);
-    throw err;
-  }
-}
 
 /**
  * Reading patient data is itself an access: one event per patient and organisation shown, or a
@@ -65,9 +56,7 @@ function selfAuditEvents(reader: Extract<Principal, { kind: 'person' }>, shown: 
 }
 
 export async function accessEventRoutes(app: FastifyInstance, options: AccessEventRoutesOptions): Promise<void> {
-  // Every supported body type arrives as text; the engine's parsers read it and explain what is wrong.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_request, body, done) => done(null, body));
+  acceptBodiesAsText(app, options.bodyLimit);
 
   app.post('/v1/access-events', {
     schema: {
@@ -81,7 +70,7 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
     if (typeof expected === 'string' && expected !== source.system) {
       throw new ApiError('AW_ERR_FORBIDDEN', `this key belongs to system "${source.system}", not "${expected}"`);
     }
-    const records = parseBody(request.headers['content-type'], request.body);
+    const records = recordsOfBody(request.headers['content-type'], request.body, ACCESS_EVENT_SHAPE);
     if (records.length > options.maxEventsPerRequest) {
       throw new ApiError('AW_ERR_TOO_MANY_EVENTS', `the body holds ${records.length} events; the limit is ${options.maxEventsPerRequest} per request: post smaller batches`);
     }

@@ -1,3 +1,4 @@
+import { ODS_CODE_PATTERN } from '../schema/schemaValidator.js';
 import { ACTIONS, OUTCOMES, PURPOSES } from './accessEvent.js';
 
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
@@ -18,7 +19,7 @@ export const accessEventSchema = {
     id: { ...text(200), description: 'The source system\'s own id for the event; (system, id) is its identity.' },
     occurredAt: { type: 'string', format: 'date-time', description: 'RFC 3339 with a time zone.' },
     system: { ...text(100), description: 'The source system; defaults to the posting key\'s system and must match it.' },
-    organisation: { type: 'string', pattern: '^[A-Z0-9]{3,10}$', description: 'ODS code of the organisation.' },
+    organisation: { type: 'string', pattern: ODS_CODE_PATTERN, description: 'ODS code of the organisation.' },
     user: {
       type: 'object',
       additionalProperties: false,

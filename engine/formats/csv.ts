@@ -1,13 +1,8 @@
+import { ACCESS_EVENT_SHAPE } from './accessEventShape.js';
 import { readCsvRows } from './csvRows.js';
-import { BodyFormatError, type ParsedRecord } from './parsedRecord.js';
+import { BodyFormatError, type ParsedRecord, type RecordShape } from './parsedRecord.js';
 
-/** Top-level canonical field names: a header naming none of them is taken to be missing. */
-const CANONICAL_FIELDS = new Set([
-  'id', 'occurredAt', 'system', 'organisation', 'user', 'patient', 'action', 'recordPart', 'purpose',
-  'outcome', 'workstation', 'ip', 'site', 'reason', 'relationshipClaim',
-]);
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
-const HEADER_EXAMPLE = 'id,occurredAt,organisation,user.id,user.role,patient.nhsNumber,action';
 
 /** A header column, split into its path once so rows only do property assignments. */
 interface Column {
@@ -15,21 +10,24 @@ interface Column {
   /** Objects to descend into (`['user']` for `user.id`); empty for a top-level field. */
   parents: string[];
   key: string;
+  /** The cell is a `;`-separated list (a list field of the shape). */
+  list: boolean;
 }
 
 /**
- * text/csv: a header row of canonical field names, dotted for nested fields
- * (`user.id,user.role,patient.nhsNumber`), then one event per row. Cells are trimmed and empty
- * cells omitted; unknown column names are kept as they are for the validator to reject. A row
- * whose cells are all empty carries no event and is skipped, like a blank line. A row with a
- * different number of cells from the header is a record with an error naming its line.
+ * text/csv: a header row of field names, dotted for nested fields
+ * (`user.id,user.role,patient.nhsNumber`), then one record per row. Cells are trimmed and empty
+ * cells omitted; unknown column names are kept as they are for the validator to reject. The
+ * shape's list fields take `;`-separated cells (`vip;restricted`). A row whose cells are all
+ * empty carries no record and is skipped, like a blank line. A row with a different number of
+ * cells from the header is a record with an error naming its line.
  */
-export function parseCsvEvents(body: string): ParsedRecord[] {
+export function parseCsvRecords(body: string, shape: RecordShape): ParsedRecord[] {
   const rows = readCsvRows(body);
   if (rows.length === 0) {
-    throw new BodyFormatError(`CSV has no header row: the first line must name the fields, e.g. ${HEADER_EXAMPLE}`);
+    throw new BodyFormatError(`CSV has no header row: the first line must name the fields, e.g. ${shape.headerExample}`);
   }
-  const columns = readHeader(rows[0].cells);
+  const columns = readHeader(rows[0].cells, shape);
   const records: ParsedRecord[] = [];
   for (let r = 1; r < rows.length; r++) {
     const { cells, line } = rows[r];
@@ -54,15 +52,25 @@ export function parseCsvEvents(body: string): ParsedRecord[] {
       for (const parent of column.parents) {
         target = (target[parent] ??= {}) as Record<string, unknown>;
       }
-      target[column.key] = cell;
+      target[column.key] = column.list ? listCell(cell) : cell;
     }
     records.push(errors.length > 0 ? { index, errors } : { index, value });
   }
   return records;
 }
 
+/** parseCsvRecords for access events. */
+export function parseCsvEvents(body: string): ParsedRecord[] {
+  return parseCsvRecords(body, ACCESS_EVENT_SHAPE);
+}
+
+/** The items of a list cell: `vip; restricted` → `['vip', 'restricted']`. */
+function listCell(cell: string): string[] {
+  return cell.split(';').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 /** Column paths from the header row; `undefined` for a column with no name. */
-function readHeader(names: string[]): (Column | undefined)[] {
+function readHeader(names: string[], shape: RecordShape): (Column | undefined)[] {
   const columns = names.map((raw, position): Column | undefined => {
     const name = raw.trim();
     if (name === '') return undefined;
@@ -73,16 +81,16 @@ function readHeader(names: string[]): (Column | undefined)[] {
     if (segments.some((segment) => FORBIDDEN_SEGMENTS.has(segment))) {
       throw new BodyFormatError(`header: column ${position + 1} "${name}" is not a field name`);
     }
-    return { name, parents: segments.slice(0, -1), key: segments[segments.length - 1] };
+    return { name, parents: segments.slice(0, -1), key: segments[segments.length - 1], list: shape.listFields?.has(name) ?? false };
   });
   const named = columns.filter((column): column is Column => column !== undefined);
   if (named.length === 0) {
-    throw new BodyFormatError(`CSV header row is empty: the first line must name the fields, e.g. ${HEADER_EXAMPLE}`);
+    throw new BodyFormatError(`CSV header row is empty: the first line must name the fields, e.g. ${shape.headerExample}`);
   }
-  if (!named.some((column) => CANONICAL_FIELDS.has(column.parents[0] ?? column.key))) {
+  if (!named.some((column) => shape.knownFields.has(column.parents[0] ?? column.key))) {
     throw new BodyFormatError(
-      `CSV header row names none of the event fields (${[...CANONICAL_FIELDS].join(', ')}): ` +
-      `the first line must be a header, e.g. ${HEADER_EXAMPLE}`,
+      `CSV header row names none of the ${shape.one} fields (${[...shape.knownFields].join(', ')}): ` +
+      `the first line must be a header, e.g. ${shape.headerExample}`,
     );
   }
   const seen = new Set<string>();

@@ -1,11 +1,11 @@
 import { describeJsonType, isJsonObject, jsonErrorMessage, type ParsedRecord } from './parsedRecord.js';
 
 /**
- * application/x-ndjson: one canonical event per line. Blank lines are ignored and do not count
+ * application/x-ndjson: one record (a canonical event, a reference record) per line. Blank lines are ignored and do not count
  * towards record indexes; a line that is not a JSON object is a record with an error naming the
  * line (counted from 1, blank lines included, as an editor shows it), and the other lines are kept.
  */
-export function parseNdjsonEvents(body: string): ParsedRecord[] {
+export function parseNdjsonRecords(body: string): ParsedRecord[] {
   const records: ParsedRecord[] = [];
   const lines = body.split('\n');
   for (let lineIndex = 0; lineIndex < lines.length; lineIndex++) {
@@ -28,3 +28,6 @@ export function parseNdjsonEvents(body: string): ParsedRecord[] {
   }
   return records;
 }
+
+/** parseNdjsonRecords for access events. */
+export const parseNdjsonEvents = parseNdjsonRecords;

@@ -18,6 +18,29 @@ export interface ParsedRecord {
   errors?: string[];
 }
 
+/**
+ * What kind of record a body holds, for the parsers: the names used in messages, the JSON
+ * wrapper key, the field names a CSV header is recognised by, and which CSV columns are lists.
+ */
+export interface RecordShape {
+  /** One record in messages: "event", "staff record", "patient". */
+  one: string;
+  /** Several records in messages: "events", "staff records", "patients". */
+  many: string;
+  /** The media-type refusal names them so: "access events". */
+  title: string;
+  /** JSON bodies may be `{"<wrapperKey>": [...]}` as well as an array. */
+  wrapperKey: string;
+  /** Top-level field names: a CSV header naming none of them is taken to be missing. */
+  knownFields: ReadonlySet<string>;
+  /** A header line to show in messages. */
+  headerExample: string;
+  /** CSV columns whose cell is a `;`-separated list (`vip;restricted`). */
+  listFields?: ReadonlySet<string>;
+  /** The kind also arrives as FHIR (events): a FHIR resource posted as plain JSON is pointed at its media type. */
+  fhir?: boolean;
+}
+
 /** The whole body is unreadable, so no record can be reported on (the API answers 400). */
 export class BodyFormatError extends Error {
   constructor(message: string) {

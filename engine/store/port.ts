@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/accessEvent.js';
+import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../reference/referenceData.js';
 
 /** Result of writing a batch of events. */
 export interface InsertResult {
@@ -52,6 +53,27 @@ export interface EventStore {
   countEvents(): Promise<number>;
 }
 
+/**
+ * Reference data: staff, patients and care relationships, as source systems last sent them.
+ * Promises: upserts by natural key (staff by `userId`+`organisation`, patients by `nhsNumber`,
+ * relationships by `id` within their organisation when given, else by the full tuple
+ * `(nhsNumber, organisation, team, userId, type, start)`), a later write replacing an earlier one and
+ * the last of a key repeated in one batch winning; each upsert is one round trip and durable when
+ * it resolves; each lookup is one round trip for the whole batch and returns records exactly as
+ * stored (in no particular order), leaving out keys it does not hold.
+ * Leaves out: validation (records arrive validated), deletion and history (a replaced record is gone),
+ * and reads across many batches (lookups are for the rule engine, one batch of events at a time).
+ */
+export interface ReferenceStore {
+  upsertStaff(staff: StoredStaff[]): Promise<void>;
+  upsertPatients(patients: StoredPatient[]): Promise<void>;
+  upsertRelationships(relationships: StoredRelationship[]): Promise<void>;
+  findStaff(keys: StaffKey[]): Promise<StoredStaff[]>;
+  findPatients(nhsNumbers: string[]): Promise<StoredPatient[]>;
+  /** Every relationship of these patients, whatever its organisation or period. */
+  findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]>;
+}
+
 export type SourceScope = 'events' | 'reference';
 
 /** A source system allowed to post, identified by its key's hash. */
@@ -93,7 +115,7 @@ export interface CredentialStore {
 }
 
 /** The whole store: one adapter per backend (DuckDB embedded, Elasticsearch scaled). */
-export interface Store extends EventStore, CredentialStore {
+export interface Store extends EventStore, ReferenceStore, CredentialStore {
   readonly kind: 'duckdb' | 'elasticsearch';
   /** Creates tables, indices or templates when missing. Safe to call more than once. */
   init(): Promise<void>;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessEvent, StoredEvent } from '../events/accessEvent.js';
 import { eventDocId, eventFingerprint } from '../events/canonical.js';
+import type { Patient, Relationship, Staff, Stored } from '../reference/referenceData.js';
 import type { Store } from './port.js';
 
 export interface StoreContractOptions {
@@ -27,6 +28,38 @@ function storedEvent(overrides: Partial<AccessEvent> & { id: string }, original?
     ...(original === undefined ? {} : { original }),
   };
 }
+
+const received = (n: number) => `2026-11-2${n}T09:00:00.000Z`;
+
+function staff(overrides: Partial<Staff> = {}, at = received(0)): Stored<Staff> {
+  return {
+    record: {
+      userId: 'G1234567', organisation: 'A81001', name: 'Ann', surname: 'Lee', role: 'R8000', roleClass: 'clinical',
+      start: '2020-01-06', ...overrides,
+    },
+    receivedAt: at,
+  };
+}
+
+function patient(overrides: Partial<Patient> = {}, at = received(0)): Stored<Patient> {
+  return {
+    record: {
+      nhsNumber: '9434765919', surname: 'Smith', dateOfBirth: '1970-05-01', address: { line1: '1 High Street', postcode: 'LS1 4AP' },
+      flags: [], optOuts: [], ...overrides,
+    },
+    receivedAt: at,
+  };
+}
+
+function relationship(overrides: Partial<Relationship> = {}, at = received(0)): Stored<Relationship> {
+  return {
+    record: { nhsNumber: '9434765919', organisation: 'A81001', type: 'registration', start: '2020-01-01', ...overrides },
+    receivedAt: at,
+  };
+}
+
+/** Lookups come back in no particular order: compare them sorted. */
+const sorted = <T>(records: Stored<T>[]) => [...records].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 /**
  * The behaviour every store adapter promises (see port.ts). Each adapter's test file calls this
@@ -157,6 +190,65 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       expect(await store.findPersonByTokenHash('t2')).toBeUndefined();
       expect(await store.countPeopleWithRole('ig-officer')).toBe(1);
       expect(await store.countPeopleWithRole('admin')).toBe(0);
+    });
+
+    describe('reference data', () => {
+      it('looks up staff exactly as stored, by userId and organisation, leaving out unknown keys', async () => {
+        const ann = staff({ team: 'blue', address: { line1: '2 Low Road', postcode: 'LS2 9JT' }, nhsNumber: '9434765870', end: '2026-12-31' });
+        const annElsewhere = staff({ organisation: 'RRK', roleClass: 'admin' });
+        const bob = staff({ userId: 'G7654321', name: 'Bob' });
+        await store.upsertStaff([ann, annElsewhere, bob]);
+        await visible();
+        expect(sorted(await store.findStaff([{ userId: 'G1234567', organisation: 'A81001' }, { userId: 'G7654321', organisation: 'A81001' },
+          { userId: 'G1234567', organisation: 'ZZZ99' }, { userId: 'nobody', organisation: 'A81001' }]))).toEqual(sorted([ann, bob]));
+        expect(await store.findStaff([{ userId: 'G1234567', organisation: 'RRK' }])).toEqual([annElsewhere]);
+      });
+
+      it('replaces a record posted again, and keeps the last of a key repeated in one batch', async () => {
+        await store.upsertStaff([staff({ role: 'R8000' })]);
+        await store.upsertStaff([staff({ role: 'R8001' }, received(1)), staff({ role: 'R8003', end: '2026-11-30' }, received(1))]);
+        await store.upsertPatients([patient(), patient({ surname: 'Jones', flags: ['vip'] }, received(1))]);
+        await store.upsertPatients([patient({ surname: 'Brown', optOuts: ['national'] }, received(2))]);
+        await visible();
+        expect(await store.findStaff([{ userId: 'G1234567', organisation: 'A81001' }])).toEqual([staff({ role: 'R8003', end: '2026-11-30' }, received(1))]);
+        expect(await store.findPatients(['9434765919'])).toEqual([patient({ surname: 'Brown', optOuts: ['national'] }, received(2))]);
+      });
+
+      it('looks up patients by NHS number exactly as stored', async () => {
+        const smith = patient({ dateOfDeath: '2026-01-02T10:00:00Z', flags: ['restricted', 'safeguarding'], registeredPractice: 'B82005' });
+        const jones = patient({ nhsNumber: '9434765870', surname: 'Jones' });
+        await store.upsertPatients([smith, jones]);
+        await visible();
+        expect(sorted(await store.findPatients(['9434765919', '9434765870', '9449306060', '9434765919']))).toEqual(sorted([smith, jones]));
+      });
+
+      it('keys relationships by id within their organisation, else by the whole tuple', async () => {
+        const withId = relationship({ id: 'enc-1', type: 'admission', team: 'ward-7' });
+        const sameIdElsewhere = relationship({ id: 'enc-1', organisation: 'RRK', type: 'admission' });
+        const care = relationship({ type: 'care-team', userId: 'G1234567', start: '2026-01-01T08:00:00Z', end: '2026-02-01' });
+        const otherPatient = relationship({ nhsNumber: '9434765870' });
+        await store.upsertRelationships([withId, sameIdElsewhere, care, otherPatient, relationship()]);
+        const movedAdmission = relationship({ id: 'enc-1', type: 'admission', team: 'ward-9', end: '2026-03-01' }, received(1));
+        const endedCare = relationship({ type: 'care-team', userId: 'G1234567', start: '2026-01-01T08:00:00Z', end: '2026-01-15' }, received(1));
+        const laterCare = relationship({ type: 'care-team', userId: 'G1234567', start: '2026-06-01' }, received(1));
+        await store.upsertRelationships([movedAdmission, endedCare, laterCare]);
+        await visible();
+        expect(sorted(await store.findRelationships(['9434765919']))).toEqual(
+          sorted([movedAdmission, sameIdElsewhere, endedCare, laterCare, relationship()]),
+        );
+        expect(await store.findRelationships(['9434765870'])).toEqual([otherPatient]);
+        expect(await store.findRelationships(['9449306060'])).toEqual([]);
+      });
+
+      it('does nothing for empty batches and finds nothing for empty lookups', async () => {
+        await store.upsertStaff([]);
+        await store.upsertPatients([]);
+        await store.upsertRelationships([]);
+        expect(await store.findStaff([])).toEqual([]);
+        expect(await store.findPatients([])).toEqual([]);
+        expect(await store.findRelationships([])).toEqual([]);
+        expect(await store.findPatients(['9434765919'])).toEqual([]);
+      });
     });
 
     it('answers ping while open', async () => {

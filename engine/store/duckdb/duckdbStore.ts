@@ -5,11 +5,13 @@ import {
   type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { StoredEvent } from '../../events/accessEvent.js';
+import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import type { EventPage, EventQuery, InsertResult, Person, Source, Store } from '../port.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
 import { copyRows, emptyRows, eventRowsOf, type EventRows } from './eventRows.js';
+import * as reference from './referenceTables.js';
 
 /** Rows written between checkpoints of the write-ahead log into the database file. */
 const CHECKPOINT_ROWS = 200_000;
@@ -102,6 +104,7 @@ export class DuckdbStore implements Store {
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
     await this.writer.run(SCHEMA);
+    await this.writer.run(reference.REFERENCE_SCHEMA);
     await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
     await this.writer.run("SET checkpoint_threshold = '1GB'");
@@ -303,6 +306,30 @@ export class DuckdbStore implements Store {
   async countEvents(): Promise<number> {
     const result = await this.read.runAndReadAll('SELECT count(*) FROM events');
     return Number(result.getRows()[0][0]);
+  }
+
+  upsertStaff(staff: StoredStaff[]): Promise<void> {
+    return this.writes.run(() => reference.upsertStaff(this.write, staff));
+  }
+
+  upsertPatients(patients: StoredPatient[]): Promise<void> {
+    return this.writes.run(() => reference.upsertPatients(this.write, patients));
+  }
+
+  upsertRelationships(relationships: StoredRelationship[]): Promise<void> {
+    return this.writes.run(() => reference.upsertRelationships(this.write, relationships));
+  }
+
+  findStaff(keys: StaffKey[]): Promise<StoredStaff[]> {
+    return reference.findStaff(this.read, keys);
+  }
+
+  findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> {
+    return reference.findPatients(this.read, nhsNumbers);
+  }
+
+  findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> {
+    return reference.findRelationships(this.read, nhsNumbers);
   }
 
   async putSource(source: Source): Promise<void> {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '../../events/accessEvent.js';
+import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import { InvalidCursorError } from '../cursor.js';
 import { eventRowsOf } from './eventRows.js';
 import type { EventPage, EventQuery, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
@@ -78,6 +79,12 @@ export class ThreadedDuckdbStore implements Store {
 
   queryEvents(query: EventQuery): Promise<EventPage> { return this.call('queryEvents', [query]); }
   countEvents(): Promise<number> { return this.call('countEvents'); }
+  upsertStaff(staff: StoredStaff[]): Promise<void> { return this.call('upsertStaff', [staff]); }
+  upsertPatients(patients: StoredPatient[]): Promise<void> { return this.call('upsertPatients', [patients]); }
+  upsertRelationships(relationships: StoredRelationship[]): Promise<void> { return this.call('upsertRelationships', [relationships]); }
+  findStaff(keys: StaffKey[]): Promise<StoredStaff[]> { return this.call('findStaff', [keys]); }
+  findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> { return this.call('findPatients', [nhsNumbers]); }
+  findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
   putSource(source: Source): Promise<void> { return this.call('putSource', [source]); }
   findSourceByKeyHash(keyHash: string): Promise<Source | undefined> { return this.call('findSourceByKeyHash', [keyHash]); }
   revokeSource(system: string, at: string): Promise<boolean> { return this.call('revokeSource', [system, at]); }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import { InvalidCursorError } from '../cursor.js';
 import type { Source } from '../port.js';
+import type { Patient, Stored } from '../../reference/referenceData.js';
 import { BulkWriteError } from './bulkRetry.js';
 import { createElasticsearchStore, type ElasticsearchStore } from './elasticsearchStore.js';
 
@@ -288,7 +289,7 @@ describe('reading events through the client', () => {
 });
 
 describe('setting up and checking the cluster', () => {
-  it('puts the retention policy and the four templates, named after the prefix', async () => {
+  it('puts the retention policy and the seven templates, named after the prefix', async () => {
     server = await ElasticsearchLikeServer.start(() => ({ body: { acknowledged: true } }));
     store = createElasticsearchStore({ node: server.url, indexPrefix: 'aw-test' });
 
@@ -300,6 +301,9 @@ describe('setting up and checking the cluster', () => {
       'PUT /_index_template/aw-test-quarantine',
       'PUT /_index_template/aw-test-sources',
       'PUT /_index_template/aw-test-people',
+      'PUT /_index_template/aw-test-staff',
+      'PUT /_index_template/aw-test-patients',
+      'PUT /_index_template/aw-test-relationships',
     ]);
     expect(server.requests[0].lines[0].policy.phases.delete).toBeDefined();
     const events = server.requests[1].lines[0];
@@ -350,5 +354,104 @@ describe('sources and people through the client', () => {
     const es = await storeAnswering(() => ({ status: 404, fixture: 'get-response-not-found.json' }));
     expect(await es.findPersonByTokenHash('0c7d4b0e')).toBeUndefined();
     expect(`${server!.requests[0].method} ${server!.requests[0].path}`).toBe('GET /accesswatch-people/_doc/0c7d4b0e');
+  });
+});
+
+describe('reference data through the client', () => {
+  const patient = (nhsNumber: string, surname: string): Stored<Patient> => ({
+    record: { nhsNumber, surname, dateOfBirth: '1970-05-01', address: { line1: '1 High Street', postcode: 'LS1 4AP' }, flags: ['vip'], optOuts: [] },
+    receivedAt: '2026-11-20T09:00:00.000Z',
+  });
+
+  it('upserts with index actions keyed on the natural key, sends a repeated key once (its last record) and resends only busy items', async () => {
+    const es = await storeAnswering(
+      bulkAnswers({ fixture: 'bulk-response-patients-mixed.json' }, { fixture: 'bulk-response-patients-resend-updated.json' }),
+    );
+
+    await es.upsertPatients([
+      patient('9434765870', 'Old'), patient('9434765919', 'Smith'), patient('9434765870', 'Brown'), patient('9449306060', 'Jones'),
+    ]);
+
+    const [first, resend] = server!.bulkRequests();
+    expect(server!.bulkRequests()).toHaveLength(2);
+    expect(first.query.get('refresh')).toBe('false');
+    expect(actionsIn(first)).toEqual([
+      { action: 'index', index: 'accesswatch-patients', id: '9434765919' },
+      { action: 'index', index: 'accesswatch-patients', id: '9434765870' },
+      { action: 'index', index: 'accesswatch-patients', id: '9449306060' },
+    ]);
+    expect(first.lines[3]).toEqual({ ...patient('9434765870', 'Brown').record, receivedAt: '2026-11-20T09:00:00.000Z' });
+    expect(actionsIn(resend)).toEqual([{ action: 'index', index: 'accesswatch-patients', id: '9449306060' }]);
+    expect(resend.lines[1]).toMatchObject({ surname: 'Jones' });
+  });
+
+  it('fails, without quarantining, when the mapping refuses a record', async () => {
+    const es = await storeAnswering(bulkAnswers({ fixture: 'bulk-response-staff-mapping-refused.json' }));
+    const staff = { userId: 'G1234567', organisation: 'A81001', name: 'Ann', surname: 'Lee', role: 'R8000', roleClass: 'clinical' as const, start: '2020-01-06' };
+
+    const failure = await es.upsertStaff([{ record: staff, receivedAt: '2026-11-20T09:00:00.000Z' }]).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(BulkWriteError);
+    expect((failure as Error).message).toBe(
+      'Elasticsearch refused 1 of 1 staff records: strict_dynamic_mapping_exception: [1:152] mapping set to strict, dynamic introduction of [grade] within [_doc] is not allowed',
+    );
+    expect(actionsIn(server!.bulkRequests()[0])).toEqual([
+      { action: 'index', index: 'accesswatch-staff', id: 'z-yPERtpc3sSAghY0C8OONtRm8FsfxCWoZQocMfx624' },
+    ]);
+    expect(server!.bulkRequests()).toHaveLength(1);
+  });
+
+  it('finds staff with one mget by the hash of userId and organisation, and returns the records as stored', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'mget-response-staff.json' }));
+    const found = await es.findStaff([{ userId: 'G1234567', organisation: 'A81001' }, { userId: 'G7654321', organisation: 'A81001' }]);
+
+    const stored = fixture<{ docs: { _source?: Record<string, unknown> }[] }>('mget-response-staff.json').docs[0]._source!;
+    const { receivedAt, ...record } = stored;
+    expect(found).toEqual([{ record, receivedAt }]);
+    expect(server!.requests).toHaveLength(1);
+    expect(`${server!.requests[0].method} ${server!.requests[0].path}`).toBe('POST /accesswatch-staff/_mget');
+    expect(server!.requests[0].lines[0]).toEqual({
+      ids: ['z-yPERtpc3sSAghY0C8OONtRm8FsfxCWoZQocMfx624', 'WDctb7UHm-_HhTQW1eYOXYffmV-QqTS_-6KXIzJohE8'],
+    });
+  });
+
+  it('finds no patients before the patients index exists', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'mget-response-index-missing.json' }));
+    expect(await es.findPatients(['9434765919', '9434765919'])).toEqual([]);
+    expect(server!.requests[0].path).toBe('/accesswatch-patients/_mget');
+    expect(server!.requests[0].lines[0]).toEqual({ ids: ['9434765919'] });
+  });
+
+  it('finds every relationship of a batch\'s patients with one terms search', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-relationships.json' }));
+    const found = await es.findRelationships(['9434765919', '9434765870']);
+
+    expect(found).toEqual([
+      {
+        record: { id: 'enc-1', nhsNumber: '9434765919', organisation: 'A81001', team: 'ward-7', type: 'admission', start: '2026-01-01T08:00:00Z', end: '2026-01-09' },
+        receivedAt: '2026-11-20T09:00:00.000Z',
+      },
+      {
+        record: { nhsNumber: '9434765919', organisation: 'A81001', userId: 'G1234567', type: 'care-team', start: '2026-01-01' },
+        receivedAt: '2026-11-21T09:00:00.000Z',
+      },
+    ]);
+    const [search] = server!.requests;
+    expect(server!.requests).toHaveLength(1);
+    expect(search.path).toBe('/accesswatch-relationships/_search');
+    expect(search.query.get('ignore_unavailable')).toBe('true');
+    expect(search.lines[0]).toEqual({
+      size: 10_000, track_total_hits: false, query: { terms: { nhsNumber: ['9434765919', '9434765870'] } }, sort: [{ naturalKey: 'asc' }],
+    });
+  });
+
+  it('asks nothing for empty batches and lookups', async () => {
+    const es = await storeAnswering(() => ({ status: 500, body: {} }));
+    await es.upsertStaff([]);
+    await es.upsertRelationships([]);
+    expect(await es.findStaff([])).toEqual([]);
+    expect(await es.findPatients([])).toEqual([]);
+    expect(await es.findRelationships([])).toEqual([]);
+    expect(server!.requests).toEqual([]);
   });
 });

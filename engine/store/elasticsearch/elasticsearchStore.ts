@@ -22,6 +22,9 @@ import {
   existingIdsSearchRequest,
 } from './eventQuery.js';
 import { indexNamesFor, type IndexNames } from './indexNames.js';
+import {
+  PATIENTS_INDEX, RELATIONSHIPS_INDEX, STAFF_INDEX, findByIds, findRelationshipsOf, findStaffIds, upsertReference,
+} from './referenceDocuments.js';
 import { eventsRetentionPolicyFor, indexTemplatesFor } from './templates.js';
 
 /** Settings for the Elasticsearch store (scaled mode, `ELASTICSEARCH_URL`). */
@@ -112,7 +115,7 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
 
     async refresh() {
       await client.indices.refresh({
-        index: [names.eventsPattern, names.quarantine, names.sources, names.people],
+        index: [names.eventsPattern, names.quarantine, names.sources, names.people, names.staff, names.patients, names.relationships],
         ignore_unavailable: true,
         allow_no_indices: true,
       });
@@ -156,6 +159,13 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
       const response = await client.count(eventCountRequest(names));
       return response.count;
     },
+
+    upsertStaff: (staff) => upsertReference(sender, names, STAFF_INDEX, staff),
+    upsertPatients: (patients) => upsertReference(sender, names, PATIENTS_INDEX, patients),
+    upsertRelationships: (relationships) => upsertReference(sender, names, RELATIONSHIPS_INDEX, relationships),
+    findStaff: (keys) => findByIds(client, names.staff, findStaffIds(keys)),
+    findPatients: (nhsNumbers) => findByIds(client, names.patients, nhsNumbers),
+    findRelationships: (nhsNumbers) => findRelationshipsOf(client, names, nhsNumbers),
 
     putSource: (source) => credentials.putSource(client, names, source),
     findSourceByKeyHash: (keyHash) => credentials.findSourceByKeyHash(client, names, keyHash),

@@ -12,6 +12,9 @@ export interface IndexNames {
   readonly quarantine: string;
   readonly sources: string;
   readonly people: string;
+  readonly staff: string;
+  readonly patients: string;
+  readonly relationships: string;
   /** The ILM policy that deletes old events indices. */
   readonly eventsRetentionPolicy: string;
 }
@@ -33,6 +36,9 @@ export function indexNamesFor(prefix: string): IndexNames {
     quarantine: `${prefix}-quarantine`,
     sources: `${prefix}-sources`,
     people: `${prefix}-people`,
+    staff: `${prefix}-staff`,
+    patients: `${prefix}-patients`,
+    relationships: `${prefix}-relationships`,
     eventsRetentionPolicy: `${prefix}-events-retention`,
   };
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AccessEvent, StoredEvent } from '../../events/accessEvent.js';
 import type { Person, Source } from '../port.js';
+import type { Address, Patient, Relationship, Staff } from '../../reference/referenceData.js';
 import type { QuarantineDocument } from './bulkRequest.js';
 import { eventsIndexFor, indexNamesFor } from './indexNames.js';
 import { TEMPLATE_FILES, eventsRetentionPolicyFor, indexTemplatesFor, type TemplateName } from './templates.js';
@@ -30,6 +31,18 @@ const sourceFields: Record<keyof Source, true> = {
 const personFields: Record<keyof Person, true> = {
   name: true, role: true, organisations: true, tokenHash: true, createdAt: true, revokedAt: true,
 };
+
+const addressFields: Record<keyof Address, true> = { line1: true, postcode: true };
+const staffFields: Record<Exclude<keyof Staff, 'address'>, true> = {
+  userId: true, organisation: true, name: true, surname: true, role: true, roleClass: true, team: true, nhsNumber: true, start: true, end: true,
+};
+const patientRecordFields: Record<Exclude<keyof Patient, 'address'>, true> = {
+  nhsNumber: true, surname: true, dateOfBirth: true, dateOfDeath: true, flags: true, optOuts: true, registeredPractice: true,
+};
+const relationshipFields: Record<keyof Relationship, true> = {
+  id: true, nhsNumber: true, organisation: true, team: true, userId: true, type: true, start: true, end: true,
+};
+const addressPaths = Object.keys(addressFields).map((field) => `address.${field}`);
 
 interface FieldMapping {
   type?: string;
@@ -60,8 +73,10 @@ function mappedFields(mapping: FieldMapping, parent = ''): Map<string, FieldMapp
 describe('index templates and retention policy as data', () => {
   const files = readdirSync(templatesDir).filter((file) => file.endsWith('.json'));
 
-  it('keeps the four templates and the retention policy in templates/', () => {
-    expect(files.sort()).toEqual(['events-retention-policy.json', 'events.json', 'people.json', 'quarantine.json', 'sources.json']);
+  it('keeps the seven templates and the retention policy in templates/', () => {
+    expect(files.sort()).toEqual([
+      'events-retention-policy.json', 'events.json', 'patients.json', 'people.json', 'quarantine.json', 'relationships.json', 'sources.json', 'staff.json',
+    ]);
   });
 
   it.each(files)('%s is valid JSON and is what the store loads', (file) => {
@@ -113,6 +128,22 @@ describe('index templates and retention policy as data', () => {
     expect([...mappedFields(mappingOf('sources')).keys()].sort()).toEqual(Object.keys(sourceFields).sort());
     expect([...mappedFields(mappingOf('people')).keys()].sort()).toEqual(Object.keys(personFields).sort());
   });
+
+  it('maps exactly the fields of staff, patients and relationships plus what the store adds', () => {
+    const fields = (name: TemplateName) => [...mappedFields(mappingOf(name)).keys()].sort();
+    expect(fields('staff')).toEqual([...Object.keys(staffFields), ...addressPaths, 'receivedAt'].sort());
+    expect(fields('patients')).toEqual([...Object.keys(patientRecordFields), ...addressPaths, 'receivedAt'].sort());
+    expect(fields('relationships')).toEqual([...Object.keys(relationshipFields), 'naturalKey', 'receivedAt'].sort());
+  });
+
+  it('maps reference dates as date (YYYY-MM-DD and date-times both fit) and every other reference field as keyword', () => {
+    const dates = new Set(['start', 'end', 'dateOfBirth', 'dateOfDeath', 'receivedAt']);
+    for (const name of ['staff', 'patients', 'relationships'] as const) {
+      for (const [path, field] of mappedFields(mappingOf(name))) {
+        expect({ name, path, type: field.type }).toEqual({ name, path, type: dates.has(path) ? 'date' : 'keyword' });
+      }
+    }
+  });
 });
 
 describe('templates for a prefix', () => {
@@ -120,7 +151,11 @@ describe('templates for a prefix', () => {
   const templates = indexTemplatesFor(names);
 
   it('names one template per index family after the prefix, with no placeholder left', () => {
-    expect([...templates.keys()]).toEqual(['test-3f1c-events', 'test-3f1c-quarantine', 'test-3f1c-sources', 'test-3f1c-people']);
+    expect([...templates.keys()]).toEqual([
+      'test-3f1c-events', 'test-3f1c-quarantine', 'test-3f1c-sources', 'test-3f1c-people', 'test-3f1c-staff', 'test-3f1c-patients',
+      'test-3f1c-relationships',
+    ]);
+    expect(templates.get('test-3f1c-relationships')?.index_patterns).toEqual([names.relationships]);
     expect(JSON.stringify([...templates.values()])).not.toContain('{prefix}');
     expect(templates.get('test-3f1c-quarantine')?.index_patterns).toEqual(['test-3f1c-quarantine']);
   });

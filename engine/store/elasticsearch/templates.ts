@@ -3,6 +3,9 @@ import eventsTemplate from './templates/events.json' with { type: 'json' };
 import quarantineTemplate from './templates/quarantine.json' with { type: 'json' };
 import sourcesTemplate from './templates/sources.json' with { type: 'json' };
 import peopleTemplate from './templates/people.json' with { type: 'json' };
+import staffTemplate from './templates/staff.json' with { type: 'json' };
+import patientsTemplate from './templates/patients.json' with { type: 'json' };
+import relationshipsTemplate from './templates/relationships.json' with { type: 'json' };
 import eventsRetentionPolicy from './templates/events-retention-policy.json' with { type: 'json' };
 import type { IndexNames } from './indexNames.js';
 
@@ -21,6 +24,9 @@ export const TEMPLATE_FILES = {
   quarantine: quarantineTemplate,
   sources: sourcesTemplate,
   people: peopleTemplate,
+  staff: staffTemplate,
+  patients: patientsTemplate,
+  relationships: relationshipsTemplate,
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_FILES;

@@ -1,0 +1,92 @@
+import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  lastByKey, relationshipKey, staffKey, type Patient, type Relationship, type Staff, type StaffKey, type Stored,
+  type StoredPatient, type StoredRelationship, type StoredStaff,
+} from '../../reference/referenceData.js';
+
+/**
+ * Reference data in DuckDB: one table per kind with a primary key on its natural key (these tables
+ * are small next to events), the record kept whole as JSON with its receipt time. A batch is
+ * upserted in one statement: its columns are bound as lists and unnested into a staging relation
+ * that `INSERT OR REPLACE` reads. Lookups bind the batch's keys as a list the same way.
+ */
+
+export const REFERENCE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS staff (
+  user_id VARCHAR NOT NULL, organisation VARCHAR NOT NULL, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL,
+  PRIMARY KEY (user_id, organisation)
+);
+CREATE TABLE IF NOT EXISTS patients (
+  nhs_number VARCHAR PRIMARY KEY, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relationships (
+  natural_key VARCHAR PRIMARY KEY, nhs_number VARCHAR NOT NULL, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL
+);
+`;
+
+interface ReferenceTable<T> {
+  name: string;
+  /** Key and lookup columns, before `record` and `received_at`. */
+  columns: string[];
+  valuesOf(record: T): string[];
+  naturalKey(record: T): string;
+}
+
+const STAFF: ReferenceTable<Staff> = {
+  name: 'staff', columns: ['user_id', 'organisation'], valuesOf: (s) => [s.userId, s.organisation], naturalKey: staffKey,
+};
+const PATIENTS: ReferenceTable<Patient> = {
+  name: 'patients', columns: ['nhs_number'], valuesOf: (p) => [p.nhsNumber], naturalKey: (p) => p.nhsNumber,
+};
+const RELATIONSHIPS: ReferenceTable<Relationship> = {
+  name: 'relationships', columns: ['natural_key', 'nhs_number'], valuesOf: (r) => [relationshipKey(r), r.nhsNumber], naturalKey: relationshipKey,
+};
+
+const varcharList = (values: string[]) => listValue(values);
+
+/** Upserts a batch in one statement; a key repeated in the batch keeps its last record (DuckDB refuses a key twice in one statement). */
+async function upsert<T>(connection: DuckDBConnection, table: ReferenceTable<T>, batch: Stored<T>[]): Promise<void> {
+  if (batch.length === 0) return;
+  const rows = lastByKey(batch, (stored) => table.naturalKey(stored.record));
+  const columns = [...table.columns, 'record', 'received_at'];
+  const lists: string[][] = columns.map(() => []);
+  for (const { record, receivedAt } of rows) {
+    [...table.valuesOf(record), JSON.stringify(record), receivedAt].forEach((value, column) => lists[column].push(value));
+  }
+  const params = Object.fromEntries(lists.map((values, column) => [`c${column}`, varcharList(values)]));
+  const types = Object.fromEntries(columns.map((_, column) => [`c${column}`, LIST(VARCHAR)]));
+  const staging = columns.map((name, column) => `unnest($c${column}::VARCHAR[]) AS ${name}`).join(', ');
+  await connection.run(`INSERT OR REPLACE INTO ${table.name} (${columns.join(', ')}) SELECT ${staging}`, params, types);
+}
+
+async function select<T>(connection: DuckDBConnection, sql: string, lists: Record<string, string[]>): Promise<Stored<T>[]> {
+  const params = Object.fromEntries(Object.entries(lists).map(([name, values]) => [name, varcharList(values)]));
+  const types = Object.fromEntries(Object.keys(lists).map((name) => [name, LIST(VARCHAR)]));
+  const rows = (await connection.runAndReadAll(sql, params, types)).getRows();
+  return rows.map(([record, receivedAt]) => ({ record: JSON.parse(String(record)) as T, receivedAt: String(receivedAt) }));
+}
+
+export const upsertStaff = (connection: DuckDBConnection, staff: StoredStaff[]) => upsert(connection, STAFF, staff);
+export const upsertPatients = (connection: DuckDBConnection, patients: StoredPatient[]) => upsert(connection, PATIENTS, patients);
+export const upsertRelationships = (connection: DuckDBConnection, relationships: StoredRelationship[]) =>
+  upsert(connection, RELATIONSHIPS, relationships);
+
+export async function findStaff(connection: DuckDBConnection, keys: StaffKey[]): Promise<StoredStaff[]> {
+  if (keys.length === 0) return [];
+  const unique = lastByKey(keys, staffKey);
+  return select<Staff>(connection, `SELECT s.record, s.received_at FROM staff s
+      JOIN (SELECT unnest($users::VARCHAR[]) AS user_id, unnest($organisations::VARCHAR[]) AS organisation) k USING (user_id, organisation)`,
+  { users: unique.map((key) => key.userId), organisations: unique.map((key) => key.organisation) });
+}
+
+export async function findPatients(connection: DuckDBConnection, nhsNumbers: string[]): Promise<StoredPatient[]> {
+  if (nhsNumbers.length === 0) return [];
+  return select<Patient>(connection, 'SELECT record, received_at FROM patients WHERE nhs_number IN (SELECT unnest($nhs::VARCHAR[]))',
+    { nhs: [...new Set(nhsNumbers)] });
+}
+
+export async function findRelationships(connection: DuckDBConnection, nhsNumbers: string[]): Promise<StoredRelationship[]> {
+  if (nhsNumbers.length === 0) return [];
+  return select<Relationship>(connection, 'SELECT record, received_at FROM relationships WHERE nhs_number IN (SELECT unnest($nhs::VARCHAR[]))',
+    { nhs: [...new Set(nhsNumbers)] });
+}
