@@ -36,7 +36,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.retryAfterSeconds);
     if (error instanceof BackpressureError) return sendError(reply, 429, 'AW_ERR_BUSY', error.message, error.retryAfterSeconds);
-    if (error instanceof UnavailableError) return sendError(reply, 503, 'AW_ERR_UNAVAILABLE', error.message, error.retryAfterSeconds);
+    if (error instanceof UnavailableError) {
+      if (error.cause instanceof Error) request.log.warn({ reason: error.cause.message }, 'store or queue unavailable');
+      return sendError(reply, 503, 'AW_ERR_UNAVAILABLE', error.message, error.retryAfterSeconds);
+    }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
       const where = fastifyError.validationContext ?? 'request';

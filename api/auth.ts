@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { credentialHash, sameSecret } from '../engine/auth/credentials.js';
 import type { CredentialStore, PersonRole, Source, SourceScope } from '../engine/store/port.js';
+import { UnavailableError } from '../engine/ingest/errors.js';
 import { ApiError } from './errors.js';
 
 /** Who is calling: a source system with its key, or a person with their token. */
@@ -40,6 +41,14 @@ export class Authenticator {
   }
 
   private async lookup(hash: string): Promise<Principal | undefined> {
+    try {
+      return await this.lookupInStore(hash);
+    } catch (err) {
+      throw Object.assign(new UnavailableError('the store is not reachable, so the key or token cannot be checked; retry shortly'), { cause: err });
+    }
+  }
+
+  private async lookupInStore(hash: string): Promise<Principal | undefined> {
     const source = await this.store.findSourceByKeyHash(hash);
     if (source) return source.revokedAt ? undefined : { kind: 'source', source };
     const person = await this.store.findPersonByTokenHash(hash);

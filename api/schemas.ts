@@ -43,6 +43,8 @@ export const storedEventSchema = {
   type: 'object',
   properties: {
     ...eventProperties.properties,
+    // Responses are serialised, not validated: the custom format only matters on the way in.
+    patient: { type: 'object', properties: { nhsNumber: { type: 'string' } } },
     sha256: { type: 'string', description: 'SHA-256 of the canonical event (RFC 8785 JSON).' },
     receivedAt: { type: 'string' },
   },

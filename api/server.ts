@@ -62,7 +62,7 @@ export function closeOnSignals(target: { close(): Promise<void> }, logger: Logge
     stopping = true;
     logger.info({ module: 'server', signal }, 'shutting down: finishing in-flight batches');
     target.close().then(
-      () => process.exit(0),
+      () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
       (err: unknown) => {
         logger.error({ module: 'server', err }, 'shutdown failed');
         process.exit(1);

@@ -25,10 +25,18 @@ export function modeOf(config: Pick<Config, 'redisUrl' | 'elasticsearchUrl'>): M
   return config.redisUrl ? 'redis' : 'embedded';
 }
 
-export function openStore(config: Config): Store {
-  return config.elasticsearchUrl
-    ? createElasticsearchStore({ node: config.elasticsearchUrl, indexPrefix: config.elasticsearchIndexPrefix })
-    : new ThreadedDuckdbStore({ path: join(config.dataDir, 'accesswatch.duckdb') });
+export function openStore(config: Config, logger?: Logger): Store {
+  if (config.elasticsearchUrl) {
+    return createElasticsearchStore({ node: config.elasticsearchUrl, indexPrefix: config.elasticsearchIndexPrefix });
+  }
+  const store = new ThreadedDuckdbStore({ path: join(config.dataDir, 'accesswatch.duckdb') });
+  // Without its store thread the process can only refuse work: stop, so a supervisor restarts it.
+  store.onThreadLost = (err) => {
+    logger?.fatal({ module: 'store', reason: err.message }, 'the DuckDB store thread stopped; accesswatch exits so that it can be restarted');
+    process.exitCode = 70;
+    process.kill(process.pid, 'SIGTERM');
+  };
+  return store;
 }
 
 async function warnOnEviction(queue: IngestQueue, logger: Logger): Promise<void> {
@@ -58,7 +66,7 @@ export interface OpenOptions {
  */
 export async function openDeployment(config: Config, logger: Logger, options: OpenOptions): Promise<Deployment> {
   const mode = modeOf(config);
-  const store = openStore(config);
+  const store = openStore(config, logger);
   await store.init();
   if (!config.redisUrl) {
     return {

@@ -80,10 +80,17 @@ describe('POST /v1/access-events (embedded mode)', () => {
       occurredAt: '2025-03-14T09:42:18.300+00:00', action: 'view', purpose: 'direct-care',
       user: { id: '555021935107', role: 'R8000' }, patient: { nhsNumber: '9434765919' },
     });
-    const bundle = await post(fhirBundle, 'application/fhir+json', hospital);
-    expect(bundle.statusCode).toBeLessThan(500);
+    const epr = await t.sourceKey('nuh-epr', ['RX1']);
+    const bundle = await post(fhirBundle, 'application/fhir+json', epr);
+    expect(bundle.statusCode).toBe(202);
     const result = bundle.json();
-    expect(result.accepted + result.duplicates + result.rejected.length).toBe(JSON.parse(fhirBundle).entry.length);
+    expect(result.accepted).toBe(2);
+    expect(result.rejected).toEqual([{ index: 2, errors: [expect.stringMatching(/^resourceType: expected AuditEvent, got Patient/)] }]);
+    const fromBundle = (await stored('&organisation=RX1')).filter((e) => e.system === 'nuh-epr');
+    expect(fromBundle.map((e) => e.action).sort()).toEqual(['emergency-access', 'search']);
+    expect(fromBundle.find((e) => e.action === 'search')).toMatchObject({
+      id: '2a9c7e1f-4b3d-4f6a-8e2c-9d0b1a7f5e34', user: { id: '555021936109', role: 'R8001' }, workstation: 'NUH-WS-04217', site: 'RX1CC',
+    });
   });
 
   it('rejects each bad record with its index, id and field-level reasons, keeping the good ones', async () => {

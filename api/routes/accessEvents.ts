@@ -5,6 +5,7 @@ import { accessEventSchema } from '../../engine/events/accessEventSchema.js';
 import { eventDocId, eventFingerprint } from '../../engine/events/canonical.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
 import { ACCESS_EVENT_SHAPE } from '../../engine/formats/index.js';
+import { UnavailableError } from '../../engine/ingest/errors.js';
 import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
@@ -120,7 +121,7 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
       });
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new ApiError('AW_ERR_VALIDATION', err.message);
-      throw err;
+      throw Object.assign(new UnavailableError('the store is not reachable; retry shortly'), { cause: err });
     }
     const audit = selfAuditEvents(person, page.events, nhsNumber);
     if (audit.length > 0) await options.sink.submit({ batchId: audit[0].batchId, receivedAt: audit[0].receivedAt, events: audit });

@@ -76,6 +76,14 @@ describe('GET /v1/access-events', () => {
     expect((await read('', 'awt_unknown')).statusCode).toBe(401);
   });
 
+  it('answers 503 with Retry-After, not 500, when the store is gone', async () => {
+    await t.deployment.store.close();
+    const response = await read('limit=5', 'awt_not-cached-yet');
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(response.json().error.code).toBe('AW_ERR_UNAVAILABLE');
+  });
+
   it('gives the published JSON Schema of an access event', async () => {
     const schema = (await t.app.inject({ method: 'GET', url: '/v1/schemas/access-event' })).json();
     expect(schema.required).toEqual(['id', 'occurredAt', 'system', 'organisation', 'user', 'patient', 'action']);

@@ -6,6 +6,7 @@ import { REFERENCE_SCHEMAS, REFERENCE_SHAPES } from '../../engine/reference/refe
 import type { Store } from '../../engine/store/port.js';
 import { requireSource, type Principal } from '../auth.js';
 import { acceptBodiesAsText, recordsOfBody } from '../bodies.js';
+import { UnavailableError } from '../../engine/ingest/errors.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, referenceResultSchema } from '../schemas.js';
 
@@ -42,7 +43,13 @@ function upsertsOf(store: Store): Upserts {
 /** Validates a parsed batch of one kind and upserts what is good; what the API answers. */
 async function storeBatch<K extends ReferenceKind>(upserts: Upserts, kind: K, parsed: ParsedRecord[], scope: ReferenceScope) {
   const batch = prepareReference(kind, parsed, scope);
-  if (batch.records.length > 0) await upserts[kind](batch.records);
+  if (batch.records.length > 0) {
+    try {
+      await upserts[kind](batch.records);
+    } catch (err) {
+      throw Object.assign(new UnavailableError(`the store could not take the ${kind}; nothing was accepted`), { cause: err });
+    }
+  }
   return { accepted: batch.records.length, rejected: batch.rejected };
 }
 

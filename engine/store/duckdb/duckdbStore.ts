@@ -165,6 +165,8 @@ export class DuckdbStore implements Store {
 
   private async writeWaitingInserts(): Promise<void> {
     while (this.waitingInserts.length > 0) {
+      // Let batches that arrived during the last (synchronous) flush land first, so they join this group.
+      await new Promise((resolve) => setImmediate(resolve));
       const group: WaitingInsert[] = [];
       let size = 0;
       while (this.waitingInserts.length > 0 && (group.length === 0 || size + this.waitingInserts[0].rows.docId.length <= GROUP_EVENTS)) {
@@ -176,7 +178,18 @@ export class DuckdbStore implements Store {
         const results = await this.writeGroup(group.map((insert) => insert.rows));
         group.forEach((insert, i) => insert.resolve(results[i]));
       } catch (err) {
-        for (const insert of group) insert.reject(err as Error);
+        if (group.length === 1) {
+          group[0].reject(err as Error);
+          continue;
+        }
+        // One batch must not sink the others: write each on its own, so only a bad one fails.
+        for (const insert of group) {
+          try {
+            insert.resolve((await this.writeGroup([insert.rows]))[0]);
+          } catch (alone) {
+            insert.reject(alone as Error);
+          }
+        }
       }
     }
     this.scheduleCheckpoint();

@@ -18,6 +18,7 @@ export class ThreadedDuckdbStore implements Store {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private failure?: Error;
+  private closing = false;
 
   constructor(options: { path: string }) {
     this.worker = new Worker(new URL('./storeThreadLoader.mjs', import.meta.url), { workerData: { path: options.path } });
@@ -26,6 +27,9 @@ export class ThreadedDuckdbStore implements Store {
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the DuckDB store thread stopped (exit code ${code})`)));
   }
+
+  /** Called once if the store thread dies while the store is open (default: the process stops; see deployment). */
+  onThreadLost: (err: Error) => void = () => undefined;
 
   private settle(reply: StoreReply): void {
     const waiting = this.pending.get(reply.id);
@@ -39,6 +43,7 @@ export class ThreadedDuckdbStore implements Store {
   }
 
   private fail(err: Error): void {
+    if (!this.failure && !this.closing) this.onThreadLost(err);
     this.failure ??= err;
     for (const waiting of this.pending.values()) waiting.reject(err);
     this.pending.clear();
@@ -60,6 +65,7 @@ export class ThreadedDuckdbStore implements Store {
   ping(): Promise<void> { return this.call('ping'); }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.failure) await this.call('close');
     this.failure ??= new Error('the DuckDB store is closed');
     await this.worker.terminate();
