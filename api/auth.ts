@@ -7,7 +7,7 @@ import { ApiError } from './errors.js';
 /** Who is calling: a source system with its key, or a person with their token. */
 export type Principal =
   | { kind: 'source'; source: Source }
-  | { kind: 'person'; name: string; role: PersonRole; organisations: string[] };
+  | { kind: 'person'; id: string; name: string; role: PersonRole; organisations: string[] };
 
 const CACHE_MS = 5_000;
 
@@ -26,7 +26,7 @@ export class Authenticator {
     if (!match) throw new ApiError('AW_ERR_UNAUTHENTICATED');
     const secret = match[1];
     if (this.adminToken && sameSecret(secret, this.adminToken)) {
-      return { kind: 'person', name: 'admin', role: 'admin', organisations: [] };
+      return { kind: 'person', id: 'bootstrap-admin', name: 'admin', role: 'admin', organisations: [] };
     }
     const hash = credentialHash(secret);
     const now = Date.now();
@@ -53,7 +53,7 @@ export class Authenticator {
     if (source) return source.revokedAt ? undefined : { kind: 'source', source };
     const person = await this.store.findPersonByTokenHash(hash);
     if (person && !person.revokedAt) {
-      return { kind: 'person', name: person.name, role: person.role, organisations: person.organisations };
+      return { kind: 'person', id: person.id, name: person.name, role: person.role, organisations: person.organisations };
     }
     return undefined;
   }

@@ -81,12 +81,13 @@ export function program(): Command {
     .description('Register a source system; prints its new key alone on stdout')
     .requiredOption('--org <ods>', 'organisation (ODS code) it may post for; repeat or comma-separate', collect, [])
     .addOption(new Option('--scope <scope>', 'what it may post; repeat for several').choices(['events', 'reference']).argParser(collect).default([]))
+    .option('--rotate', 'replace the key of a system already registered (the old key stops working)')
     .option('--url <url>', 'accesswatch server', DEFAULT_URL)
     .option('--token <token>', 'admin token (default ACCESSWATCH_TOKEN)')
-    .action(async (system: string, options: { org: string[]; scope: SourceScope[]; url: string; token?: string }) => {
+    .action(async (system: string, options: { org: string[]; scope: SourceScope[]; rotate?: boolean; url: string; token?: string }) => {
       const key = await addSource({
         url: options.url, token: adminToken(options.token), system, organisations: options.org,
-        scopes: options.scope.length > 0 ? options.scope : ['events', 'reference'],
+        scopes: options.scope.length > 0 ? options.scope : ['events', 'reference'], rotate: options.rotate === true,
       });
       process.stdout.write(`${key}\n`);
     });

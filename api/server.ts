@@ -80,6 +80,6 @@ export function closeOnSignals(target: { close(): Promise<void> }, logger: Logge
 export async function ensureFirstAdmin(store: Store): Promise<string | undefined> {
   if ((await store.countPeopleWithRole('admin')) > 0) return undefined;
   const token = newPersonToken();
-  await store.putPerson({ name: 'admin', role: 'admin', organisations: [], tokenHash: credentialHash(token), createdAt: new Date().toISOString() });
+  await store.putPerson({ id: 'person-first-admin', name: 'admin', role: 'admin', organisations: [], tokenHash: credentialHash(token), createdAt: new Date().toISOString() });
   return token;
 }

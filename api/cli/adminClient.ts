@@ -18,6 +18,8 @@ export interface AddSourceOptions {
   organisations: string[];
   /** What the source may post. */
   scopes: SourceScope[];
+  /** Replace the key of an already registered system. */
+  rotate?: boolean;
 }
 
 /** Registers a person (IG officer, Caldicott guardian, admin, auditor) with a bearer token. */
@@ -35,7 +37,7 @@ export interface AddUserOptions {
 /** Registers a source system and returns its new key (re-registering a system replaces its key). */
 export async function addSource(options: AddSourceOptions): Promise<string> {
   const { url, token, system, organisations, scopes } = options;
-  const body = await postAsAdmin(url, token, '/v1/admin/sources', { system, organisations, scopes });
+  const body = await postAsAdmin(url, token, '/v1/admin/sources', { system, organisations, scopes, ...(options.rotate ? { rotate: true } : {}) });
   return expectString(body, 'key');
 }
 

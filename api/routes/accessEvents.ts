@@ -30,15 +30,15 @@ export const SELF_AUDIT_SYSTEM = 'accesswatch';
  * Reading patient data is itself an access: one event per patient and organisation shown, or a
  * `search` event when a query named a patient and found nothing.
  */
-function selfAuditEvents(reader: Extract<Principal, { kind: 'person' }>, shown: StoredEvent[], nhsNumber?: string): StoredEvent[] {
+function selfAuditEvents(reader: Extract<Principal, { kind: 'person' }>, shown: StoredEvent[], searched: readonly string[], nhsNumber?: string): StoredEvent[] {
   const now = new Date().toISOString();
   const batchId = randomUUID();
   const seen = new Map<string, { organisation: string; nhsNumber: string; action: 'view' | 'search' }>();
   for (const { event } of shown) {
     seen.set(`${event.organisation}/${event.patient.nhsNumber}`, { organisation: event.organisation, nhsNumber: event.patient.nhsNumber, action: 'view' });
   }
-  if (seen.size === 0 && nhsNumber && reader.organisations[0]) {
-    seen.set('search', { organisation: reader.organisations[0], nhsNumber, action: 'search' });
+  if (seen.size === 0 && nhsNumber) {
+    for (const organisation of searched) seen.set(`search/${organisation}`, { organisation, nhsNumber, action: 'search' });
   }
   return [...seen.values()].map((access) => {
     const event: AccessEvent = {
@@ -46,7 +46,7 @@ function selfAuditEvents(reader: Extract<Principal, { kind: 'person' }>, shown: 
       occurredAt: now,
       system: SELF_AUDIT_SYSTEM,
       organisation: access.organisation,
-      user: { id: reader.name, role: reader.role },
+      user: { id: reader.id, role: reader.role },
       patient: { nhsNumber: access.nhsNumber },
       action: access.action,
       purpose: 'audit',
@@ -123,7 +123,7 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
       if (err instanceof InvalidCursorError) throw new ApiError('AW_ERR_VALIDATION', err.message);
       throw Object.assign(new UnavailableError('the store is not reachable; retry shortly'), { cause: err });
     }
-    const audit = selfAuditEvents(person, page.events, nhsNumber);
+    const audit = selfAuditEvents(person, page.events, query.organisation ? [query.organisation] : person.organisations, nhsNumber);
     if (audit.length > 0) await options.sink.submit({ batchId: audit[0].batchId, receivedAt: audit[0].receivedAt, events: audit });
     return {
       events: page.events.map((stored) => ({ ...stored.event, sha256: stored.sha256, receivedAt: stored.receivedAt })),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { credentialHash, newPersonToken, newSourceKey } from '../../engine/auth/credentials.js';
 import type { IngestQueue } from '../../engine/queue/bullmqQueue.js';
@@ -19,7 +20,7 @@ const odsCodes = { type: 'array', minItems: 1, uniqueItems: true, items: { type:
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const admin = async (request: FastifyRequest) => requirePerson(await options.principalOf(request), ['admin']);
 
-  app.post<{ Body: { system: string; organisations: string[]; scopes?: SourceScope[] } }>('/v1/admin/sources', {
+  app.post<{ Body: { system: string; organisations: string[]; scopes?: SourceScope[]; rotate?: boolean } }>('/v1/admin/sources', {
     schema: {
       summary: 'Register a source system and issue its key (shown once)',
       body: {
@@ -30,6 +31,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
           system: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,99}$', description: 'e.g. emis-a81001' },
           organisations: odsCodes,
           scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['events', 'reference'] }, default: ['events'] },
+          rotate: { type: 'boolean', default: false, description: 'Replace the key of a system that is already registered (its old key stops working).' },
         },
       },
       response: { 201: { type: 'object', required: ['system', 'key'], properties: { system: { type: 'string' }, key: { type: 'string' } } }, ...errorResponses },
@@ -37,6 +39,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   }, async (request, reply) => {
     await admin(request);
     if (request.body.system === 'accesswatch') throw new ApiError('AW_ERR_VALIDATION', 'system: "accesswatch" is reserved for accesswatch\'s own audit events');
+    const existing = await options.store.findSource(request.body.system);
+    if (existing && !existing.revokedAt && !request.body.rotate) {
+      throw new ApiError('AW_ERR_CONFLICT', `system: "${request.body.system}" is already registered; send "rotate": true (CLI: --rotate) to replace its key, which stops the old one working`);
+    }
     const key = newSourceKey();
     await options.store.putSource({
       system: request.body.system,
@@ -76,7 +82,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
           organisations: { ...odsCodes, minItems: 0, default: [] },
         },
       },
-      response: { 201: { type: 'object', required: ['name', 'token'], properties: { name: { type: 'string' }, role: { type: 'string' }, token: { type: 'string' } } }, ...errorResponses },
+      response: { 201: { type: 'object', required: ['id', 'name', 'token'], properties: { id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, token: { type: 'string' } } }, ...errorResponses },
     },
   }, async (request, reply) => {
     await admin(request);
@@ -85,9 +91,13 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     if (role !== 'admin' && organisations.length === 0) {
       throw new ApiError('AW_ERR_VALIDATION', `organisations: a ${role} needs at least one organisation (ODS code)`);
     }
+    if (await options.store.findPersonByName(name)) {
+      throw new ApiError('AW_ERR_CONFLICT', `name: "${name}" is already taken; names identify people in reports, so each must be unique`);
+    }
     const token = newPersonToken();
-    await options.store.putPerson({ name, role, organisations, tokenHash: credentialHash(token), createdAt: new Date().toISOString() });
-    return reply.code(201).send({ name, role, token });
+    const id = `person-${randomUUID()}`;
+    await options.store.putPerson({ id, name, role, organisations, tokenHash: credentialHash(token), createdAt: new Date().toISOString() });
+    return reply.code(201).send({ id, name, role, token });
   });
 
   app.get('/v1/admin/queue', {

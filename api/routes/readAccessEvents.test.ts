@@ -64,7 +64,7 @@ describe('GET /v1/access-events', () => {
     await read('patient=9449306060');
     const audit = (await read('limit=1000')).json().events.filter((e: { system: string }) => e.system === 'accesswatch');
     expect(audit).toEqual(expect.arrayContaining([
-      expect.objectContaining({ action: 'view', purpose: 'audit', organisation: 'A81001', user: { id: 'alice', role: 'ig-officer' }, patient: { nhsNumber: '9434765870' } }),
+      expect.objectContaining({ action: 'view', purpose: 'audit', organisation: 'A81001', user: { id: expect.stringMatching(/^person-/), role: 'ig-officer' }, patient: { nhsNumber: '9434765870' } }),
       expect.objectContaining({ action: 'search', purpose: 'audit', patient: { nhsNumber: '9449306060' } }),
     ]));
   });
@@ -106,6 +106,24 @@ describe('admin: sources and users', () => {
     const source = await t.deployment.store.findSourceByKeyHash((await import('../../engine/auth/credentials.js')).credentialHash(key));
     expect(source).toMatchObject({ system: 'emis-a81001' });
     expect(JSON.stringify(source)).not.toContain(key);
+  });
+
+  it('refuses a second person with the same name, and replaces a source key only when asked to rotate it', async () => {
+    const first = await admin('POST', '/v1/admin/users', { name: 'carol', role: 'auditor', organisations: ['A81001'] });
+    expect(first.json().id).toMatch(/^person-[0-9a-f-]{36}$/);
+    const again = await admin('POST', '/v1/admin/users', { name: 'carol', role: 'ig-officer', organisations: ['A81001'] });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.message).toMatch(/^name: "carol" is already taken/);
+    const source = { system: 'emis-a81001', organisations: ['A81001'] };
+    const oldKey = (await admin('POST', '/v1/admin/sources', source)).json().key;
+    const clash = await admin('POST', '/v1/admin/sources', source);
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().error.code).toBe('AW_ERR_CONFLICT');
+    const rotated = await admin('POST', '/v1/admin/sources', { ...source, rotate: true });
+    expect(rotated.statusCode).toBe(201);
+    const post = (key: string) => t.app.inject({ method: 'POST', url: '/v1/access-events', payload: '[]', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+    expect((await post(oldKey)).statusCode).toBe(401);
+    expect((await post(rotated.json().key)).statusCode).not.toBe(401);
   });
 
   it('validates requests and refuses non-admins', async () => {

@@ -90,6 +90,9 @@ export type PersonRole = 'ig-officer' | 'caldicott-guardian' | 'admin' | 'audito
 
 /** A person with a local bearer token, identified by the token's hash. */
 export interface Person {
+  /** Stable id, recorded as `user.id` in the access events of this person's reads. */
+  id: string;
+  /** Unique among people. */
   name: string;
   role: PersonRole;
   organisations: string[];
@@ -106,10 +109,14 @@ export interface CredentialStore {
   /** Registers a source, replacing (and so revoking the key of) any earlier one with the same system. */
   putSource(source: Source): Promise<void>;
   findSourceByKeyHash(keyHash: string): Promise<Source | undefined>;
+  /** The source registered for `system`, revoked or not. */
+  findSource(system: string): Promise<Source | undefined>;
   /** Marks the source revoked; returns false when no such source exists. */
   revokeSource(system: string, at: string): Promise<boolean>;
   putPerson(person: Person): Promise<void>;
   findPersonByTokenHash(tokenHash: string): Promise<Person | undefined>;
+  /** The person with this name, revoked or not. */
+  findPersonByName(name: string): Promise<Person | undefined>;
   /** How many people hold this role (revoked or not). */
   countPeopleWithRole(role: PersonRole): Promise<number>;
 }

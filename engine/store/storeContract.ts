@@ -179,14 +179,18 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       await store.putSource({ system: 'emis-a81001', organisations: ['A81001', 'A81002'], scopes: ['events', 'reference'], keyHash: 'h2', createdAt: '2026-11-21T00:00:00Z' });
       expect(await store.findSourceByKeyHash('h1')).toBeUndefined();
       expect((await store.findSourceByKeyHash('h2'))?.organisations).toEqual(['A81001', 'A81002']);
+      expect(await store.findSource('emis-a81001')).toMatchObject({ keyHash: 'h2' });
+      expect(await store.findSource('tpp-a81002')).toBeUndefined();
       expect(await store.revokeSource('emis-a81001', '2026-11-22T00:00:00Z')).toBe(true);
       expect((await store.findSourceByKeyHash('h2'))?.revokedAt).toBe('2026-11-22T00:00:00Z');
       expect(await store.revokeSource('no-such-system', '2026-11-22T00:00:00Z')).toBe(false);
     });
 
     it('finds people by token hash', async () => {
-      await store.putPerson({ name: 'alice', role: 'ig-officer', organisations: ['A81001'], tokenHash: 't1', createdAt: '2026-11-20T00:00:00Z' });
-      expect(await store.findPersonByTokenHash('t1')).toMatchObject({ name: 'alice', role: 'ig-officer', organisations: ['A81001'] });
+      await store.putPerson({ id: 'person-1', name: 'alice', role: 'ig-officer', organisations: ['A81001'], tokenHash: 't1', createdAt: '2026-11-20T00:00:00Z' });
+      expect(await store.findPersonByTokenHash('t1')).toMatchObject({ id: 'person-1', name: 'alice', role: 'ig-officer', organisations: ['A81001'] });
+      expect(await store.findPersonByName('alice')).toMatchObject({ id: 'person-1', tokenHash: 't1' });
+      expect(await store.findPersonByName('bob')).toBeUndefined();
       expect(await store.findPersonByTokenHash('t2')).toBeUndefined();
       expect(await store.countPeopleWithRole('ig-officer')).toBe(1);
       expect(await store.countPeopleWithRole('admin')).toBe(0);

@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE TABLE IF NOT EXISTS people (
   token_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, organisations VARCHAR[] NOT NULL,
-  created_at VARCHAR NOT NULL, revoked_at VARCHAR
+  created_at VARCHAR NOT NULL, revoked_at VARCHAR, id VARCHAR
 );
 `;
 
@@ -104,6 +104,7 @@ export class DuckdbStore implements Store {
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
     await this.writer.run(SCHEMA);
+    await this.writer.run('ALTER TABLE people ADD COLUMN IF NOT EXISTS id VARCHAR');
     await this.writer.run(reference.REFERENCE_SCHEMA);
     await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
@@ -353,7 +354,11 @@ export class DuckdbStore implements Store {
   }
 
   async findSourceByKeyHash(keyHash: string): Promise<Source | undefined> {
-    const rows = (await this.read.runAndReadAll('SELECT * FROM sources WHERE key_hash = $keyHash', { keyHash })).getRowObjectsJS();
+    return this.sourceWhere('key_hash = $value', keyHash);
+  }
+
+  private async sourceWhere(condition: string, value: string): Promise<Source | undefined> {
+    const rows = (await this.read.runAndReadAll(`SELECT * FROM sources WHERE ${condition}`, { value })).getRowObjectsJS();
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -377,8 +382,9 @@ export class DuckdbStore implements Store {
 
   async putPerson(person: Person): Promise<void> {
     await this.writes.run(() => this.write.run(
-      `INSERT OR REPLACE INTO people VALUES ($tokenHash, $name, $role, ${listLiteral(person.organisations)}, $createdAt, NULL)`,
-      { tokenHash: person.tokenHash, name: person.name, role: person.role, createdAt: person.createdAt },
+      `INSERT OR REPLACE INTO people (token_hash, name, role, organisations, created_at, revoked_at, id)
+        VALUES ($tokenHash, $name, $role, ${listLiteral(person.organisations)}, $createdAt, NULL, $id)`,
+      { tokenHash: person.tokenHash, name: person.name, role: person.role, createdAt: person.createdAt, id: person.id },
     ));
   }
 
@@ -388,10 +394,23 @@ export class DuckdbStore implements Store {
   }
 
   async findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> {
-    const rows = (await this.read.runAndReadAll('SELECT * FROM people WHERE token_hash = $tokenHash', { tokenHash })).getRowObjectsJS();
+    return this.personWhere('token_hash = $value', tokenHash);
+  }
+
+  async findPersonByName(name: string): Promise<Person | undefined> {
+    return this.personWhere('name = $value', name);
+  }
+
+  async findSource(system: string): Promise<Source | undefined> {
+    return this.sourceWhere('system = $value', system);
+  }
+
+  private async personWhere(condition: string, value: string): Promise<Person | undefined> {
+    const rows = (await this.read.runAndReadAll(`SELECT * FROM people WHERE ${condition} ORDER BY created_at DESC LIMIT 1`, { value })).getRowObjectsJS();
     const row = rows[0];
     if (!row) return undefined;
     return {
+      id: row.id === null ? `person-${String(row.token_hash).slice(0, 12)}` : String(row.id),
       tokenHash: String(row.token_hash),
       name: String(row.name),
       role: row.role as Person['role'],

@@ -96,5 +96,7 @@ export class ThreadedDuckdbStore implements Store {
   revokeSource(system: string, at: string): Promise<boolean> { return this.call('revokeSource', [system, at]); }
   putPerson(person: Person): Promise<void> { return this.call('putPerson', [person]); }
   findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> { return this.call('findPersonByTokenHash', [tokenHash]); }
+  findPersonByName(name: string): Promise<Person | undefined> { return this.call('findPersonByName', [name]); }
+  findSource(system: string): Promise<Source | undefined> { return this.call('findSource', [system]); }
   countPeopleWithRole(role: PersonRole): Promise<number> { return this.call('countPeopleWithRole', [role]); }
 }

@@ -96,3 +96,28 @@ export async function countPeopleWithRole(client: Client, names: IndexNames, rol
     throw error;
   }
 }
+
+/** The source registered for `system` (a realtime get). */
+export async function findSource(client: Client, names: IndexNames, system: string): Promise<Source | undefined> {
+  try {
+    const response = await client.get<Source>({ index: names.sources, id: system });
+    return response.found ? response._source : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The person with this name, newest first if ever there were two. */
+export async function findPersonByName(client: Client, names: IndexNames, name: string): Promise<Person | undefined> {
+  const response = await client.search<Person>({
+    index: names.people,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: 1,
+    track_total_hits: false,
+    query: { term: { name } },
+    sort: [{ createdAt: 'desc' }],
+  });
+  return response.hits.hits[0]?._source;
+}

@@ -173,5 +173,7 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     putPerson: (person) => credentials.putPerson(client, names, person),
     findPersonByTokenHash: (tokenHash) => credentials.findPersonByTokenHash(client, names, tokenHash),
     countPeopleWithRole: (role) => credentials.countPeopleWithRole(client, names, role),
+    findSource: (system) => credentials.findSource(client, names, system),
+    findPersonByName: (name) => credentials.findPersonByName(client, names, name),
   };
 }

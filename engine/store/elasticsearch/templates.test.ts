@@ -29,6 +29,7 @@ const sourceFields: Record<keyof Source, true> = {
   system: true, organisations: true, scopes: true, keyHash: true, createdAt: true, revokedAt: true,
 };
 const personFields: Record<keyof Person, true> = {
+  id: true,
   name: true, role: true, organisations: true, tokenHash: true, createdAt: true, revokedAt: true,
 };
 
