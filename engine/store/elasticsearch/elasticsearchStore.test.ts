@@ -350,6 +350,29 @@ describe('sources and people through the client', () => {
     expect(server!.requests[0].query.get('refresh')).toBe('wait_for');
   });
 
+  it('gets a source by its system in real time, and none when it is missing', async () => {
+    const es = await storeAnswering((request) =>
+      request.path.endsWith('/emis-web')
+        ? { body: { _index: 'accesswatch-sources', _id: 'emis-web', _version: 1, _seq_no: 0, _primary_term: 1, found: true, _source: source } }
+        : { status: 404, fixture: 'get-response-not-found.json' },
+    );
+    expect(await es.findSource('emis-web')).toEqual(source);
+    expect(await es.findSource('nobody')).toBeUndefined();
+    expect(`${server!.requests[0].method} ${server!.requests[0].path}`).toBe('GET /accesswatch-sources/_doc/emis-web');
+  });
+
+  it('finds a person by name, the newest first', async () => {
+    const person = { id: 'person-1', name: 'alice', role: 'ig-officer', organisations: ['A81001'], tokenHash: 'ab12', createdAt: '2024-03-12T09:00:00.000Z' };
+    const es = await storeAnswering(() => ({
+      body: { took: 2, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { max_score: null, hits: [{ _index: 'accesswatch-people', _id: 'ab12', _score: null, _source: person, sort: [1710234000000] }] } },
+    }));
+    expect(await es.findPersonByName('alice')).toEqual(person);
+    const [search] = server!.requests;
+    expect(search.path).toBe('/accesswatch-people/_search');
+    expect(search.lines[0].query).toEqual({ term: { name: 'alice' } });
+    expect(search.lines[0].sort).toEqual([{ createdAt: 'desc' }]);
+  });
+
   it('finds no person for an unknown token', async () => {
     const es = await storeAnswering(() => ({ status: 404, fixture: 'get-response-not-found.json' }));
     expect(await es.findPersonByTokenHash('0c7d4b0e')).toBeUndefined();
