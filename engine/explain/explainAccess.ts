@@ -1,0 +1,136 @@
+import type { AccessEvent } from '../events/accessEvent.js';
+import type { Patient, Relationship, Staff } from '../reference/referenceData.js';
+
+/**
+ * Explanation-based auditing: an access is legitimate when the care system's own data explains
+ * it. Here: the patient is registered with the user's organisation, or the user, their team or
+ * their organisation has a care relationship with the patient active when the access happened
+ * (within a margin either side). Pure: reference data in, explanation out, no I/O.
+ */
+
+/** How specific the explaining relationship is: the user themself, their team, or their organisation. */
+export type ExplanationLevel = 'user' | 'team' | 'organisation';
+
+export interface ExplainedBy {
+  /** `registration` (the patient's registered practice) or the relationship's type. */
+  type: string;
+  level: ExplanationLevel;
+  organisation: string;
+  /** The relationship's id, when it has one. */
+  relationshipId?: string;
+  start?: string;
+  end?: string;
+  /** True when the access fell outside the relationship's dates but within the margin. */
+  withinMargin: boolean;
+}
+
+export interface Explanation {
+  explained: boolean;
+  /** What explained the access (absent when nothing did). */
+  by?: ExplainedBy;
+  /** What was checked, in words, in the order checked. */
+  checked: string[];
+  /** Why nothing explained the access, in words (absent when explained). */
+  why?: string;
+}
+
+/** Reference data about one access, looked up for its batch. */
+export interface AccessContext {
+  /** The user's staff record at the organisation of the access, if known. */
+  staff?: Staff;
+  /** The patient's record, if known. */
+  patient?: Patient;
+  /** Every known relationship of the patient (any organisation, any time). */
+  relationships: readonly Relationship[];
+}
+
+export interface ExplainOptions {
+  /** Days either side of a relationship's dates that still explain an access (default 30). */
+  marginDays: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const LEVEL_ORDER: Record<ExplanationLevel, number> = { user: 0, team: 1, organisation: 2 };
+
+/** Start of a posted date (`YYYY-MM-DD` is the start of that day, UTC). */
+function startOf(date: string): number {
+  return Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date);
+}
+
+/** End of a posted date (`YYYY-MM-DD` is inclusive: the end of that day, UTC). */
+function endOf(date: string | undefined): number {
+  if (date === undefined) return Number.POSITIVE_INFINITY;
+  return date.length === 10 ? Date.parse(`${date}T00:00:00Z`) + DAY_MS - 1 : Date.parse(date);
+}
+
+function levelOf(relationship: Relationship, event: AccessEvent, team: string | undefined): ExplanationLevel | undefined {
+  if (relationship.organisation !== event.organisation) return undefined;
+  if (relationship.userId !== undefined && relationship.userId === event.user.id) return 'user';
+  if (relationship.team !== undefined && team !== undefined && relationship.team === team) return 'team';
+  return 'organisation';
+}
+
+function describe(relationship: Relationship): string {
+  const dates = `${relationship.start} to ${relationship.end ?? 'open'}`;
+  return `${relationship.type} with ${relationship.organisation} (${dates})`;
+}
+
+/** Explains one access by registration or an active care relationship, or says why nothing did. */
+export function explainAccess(event: AccessEvent, context: AccessContext, options: ExplainOptions): Explanation {
+  const at = Date.parse(event.occurredAt);
+  const margin = options.marginDays * DAY_MS;
+  const team = event.user.team ?? context.staff?.team;
+  const day = event.occurredAt.slice(0, 10);
+  const checked: string[] = [];
+
+  const practice = context.patient?.registeredPractice;
+  checked.push(`registration of the patient with ${event.organisation}`);
+  if (practice === event.organisation) {
+    return { explained: true, by: { type: 'registration', level: 'organisation', organisation: practice, withinMargin: false }, checked };
+  }
+
+  checked.push(`care relationships of ${event.user.id}${team ? `, team ${team}` : ''} or ${event.organisation} with the patient active on ${day} (±${options.marginDays} days)`);
+  let best: { relationship: Relationship; level: ExplanationLevel; withinMargin: boolean } | undefined;
+  for (const relationship of context.relationships) {
+    const level = levelOf(relationship, event, team);
+    if (!level) continue;
+    const start = startOf(relationship.start);
+    const end = endOf(relationship.end);
+    if (at < start - margin || at > end + margin) continue;
+    const withinMargin = at < start || at > end;
+    const better = !best
+      || LEVEL_ORDER[level] < LEVEL_ORDER[best.level]
+      || (LEVEL_ORDER[level] === LEVEL_ORDER[best.level] && best.withinMargin && !withinMargin);
+    if (better) best = { relationship, level, withinMargin };
+  }
+  if (best) {
+    const { relationship, level, withinMargin } = best;
+    return {
+      explained: true,
+      by: {
+        type: relationship.type, level, organisation: relationship.organisation, withinMargin,
+        start: relationship.start,
+        ...(relationship.id !== undefined ? { relationshipId: relationship.id } : {}),
+        ...(relationship.end !== undefined ? { end: relationship.end } : {}),
+      },
+      checked,
+    };
+  }
+  return { explained: false, checked, why: whyUnexplained(event, context, day, options.marginDays) };
+}
+
+function whyUnexplained(event: AccessEvent, context: AccessContext, day: string, marginDays: number): string {
+  const reasons: string[] = [];
+  if (!context.patient) reasons.push('the patient is not in the reference data');
+  else if (context.patient.registeredPractice) reasons.push(`the patient is registered with ${context.patient.registeredPractice}, not ${event.organisation}`);
+  else reasons.push('the patient has no registered practice on record');
+  const here = context.relationships.filter((r) => r.organisation === event.organisation);
+  if (here.length === 0) {
+    reasons.push(context.relationships.length === 0
+      ? 'the patient has no care relationships on record'
+      : `none of the patient's ${context.relationships.length} care relationships is with ${event.organisation}`);
+  } else {
+    reasons.push(`${event.organisation}'s relationships with the patient (${here.slice(0, 3).map(describe).join('; ')}${here.length > 3 ? '; …' : ''}) were not active on ${day} within ${marginDays} days`);
+  }
+  return `${reasons.join('; ')}.`;
+}
