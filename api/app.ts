@@ -12,7 +12,7 @@ import { healthRoutes } from './routes/health.js';
 import { referenceRoutes } from './routes/reference.js';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'maxEventsPerRequest' | 'adminToken'>;
+  config: Pick<Config, 'bodyLimit' | 'maxEventsPerRequest' | 'adminToken' | 'explainMarginDays'>;
   deployment: Deployment;
   logger: Logger;
 }
@@ -72,6 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sink: deployment.sink,
     maxEventsPerRequest: config.maxEventsPerRequest,
     bodyLimit: config.bodyLimit,
+    explainMarginDays: config.explainMarginDays,
     principalOf,
   });
   await app.register(referenceRoutes, {

@@ -46,6 +46,22 @@ export const storedEventSchema = {
     // Responses are serialised, not validated: the custom format only matters on the way in.
     patient: { type: 'object', properties: { nhsNumber: { type: 'string' } } },
     sha256: { type: 'string', description: 'SHA-256 of the canonical event (RFC 8785 JSON).' },
+    explanation: {
+      type: 'object',
+      description: 'Whether the care system\'s own data explains the access, what was checked, and by what or why not.',
+      properties: {
+        explained: { type: 'boolean' },
+        by: {
+          type: 'object',
+          properties: {
+            type: { type: 'string' }, level: { type: 'string' }, organisation: { type: 'string' }, relationshipId: { type: 'string' },
+            start: { type: 'string' }, end: { type: 'string' }, withinMargin: { type: 'boolean' },
+          },
+        },
+        checked: { type: 'array', items: { type: 'string' } },
+        why: { type: 'string' },
+      },
+    },
     receivedAt: { type: 'string' },
   },
 } as const;

@@ -32,6 +32,8 @@ export interface Config {
   maxInflightBatches: number;
   /** Jobs a worker runs at once (`ACCESSWATCH_WORKER_CONCURRENCY`, default 4). */
   workerConcurrency: number;
+  /** Days either side of a care relationship's dates that still explain an access (`ACCESSWATCH_EXPLAIN_MARGIN_DAYS`, default 30). */
+  explainMarginDays: number;
   /** pino level (`LOG_LEVEL`, default info). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -52,6 +54,7 @@ const envSchema = {
     ACCESSWATCH_MAX_QUEUED_BATCHES: { type: 'integer', minimum: 1, default: 5000 },
     ACCESSWATCH_MAX_INFLIGHT_BATCHES: { type: 'integer', minimum: 1, default: 16 },
     ACCESSWATCH_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+    ACCESSWATCH_EXPLAIN_MARGIN_DAYS: { type: 'integer', minimum: 0, maximum: 3650, default: 30 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;
@@ -86,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueuedBatches: v.ACCESSWATCH_MAX_QUEUED_BATCHES,
     maxInflightBatches: v.ACCESSWATCH_MAX_INFLIGHT_BATCHES,
     workerConcurrency: v.ACCESSWATCH_WORKER_CONCURRENCY,
+    explainMarginDays: v.ACCESSWATCH_EXPLAIN_MARGIN_DAYS,
     logLevel: v.LOG_LEVEL,
     ...overrides,
   };

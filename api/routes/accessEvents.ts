@@ -6,6 +6,7 @@ import { eventDocId, eventFingerprint } from '../../engine/events/canonical.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
 import { ACCESS_EVENT_SHAPE } from '../../engine/formats/index.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
+import { explainBatch } from '../../engine/explain/explainBatch.js';
 import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
@@ -20,6 +21,8 @@ export interface AccessEventRoutesOptions {
   sink: BatchSink;
   maxEventsPerRequest: number;
   bodyLimit: number;
+  /** Days either side of a relationship that still explain an access. */
+  explainMarginDays: number;
   principalOf: (request: import('fastify').FastifyRequest) => Promise<Principal>;
 }
 
@@ -79,6 +82,11 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
     if (batch.events.length === 0) {
       return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: batch.rejected });
     }
+    try {
+      await explainBatch(batch.events, options.store, { marginDays: options.explainMarginDays });
+    } catch (err) {
+      throw Object.assign(new UnavailableError('the reference data could not be read to explain the batch; nothing was accepted'), { cause: err });
+    }
     const { duplicates } = await options.sink.submit(batch);
     request.log.info({ module: 'ingest', batchId: batch.batchId, system: source.system, accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected.length }, 'batch accepted');
     return reply.code(202).send({ accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected });
@@ -126,7 +134,10 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
     const audit = selfAuditEvents(person, page.events, query.organisation ? [query.organisation] : person.organisations, nhsNumber);
     if (audit.length > 0) await options.sink.submit({ batchId: audit[0].batchId, receivedAt: audit[0].receivedAt, events: audit });
     return {
-      events: page.events.map((stored) => ({ ...stored.event, sha256: stored.sha256, receivedAt: stored.receivedAt })),
+      events: page.events.map((stored) => ({
+        ...stored.event, sha256: stored.sha256, receivedAt: stored.receivedAt,
+        ...(stored.explanation ? { explanation: stored.explanation } : {}),
+      })),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
   });

@@ -1,3 +1,5 @@
+import type { Explanation } from '../explain/explanation.js';
+
 /**
  * The canonical access event: what every source format is normalised to.
  * Field names are the public contract (see DESIGN.md); never rename them.
@@ -51,4 +53,9 @@ export interface StoredEvent {
   batchId: string;
   /** The source document before normalisation, when it was not canonical JSON (e.g. a FHIR AuditEvent). */
   original?: unknown;
+  /**
+   * Whether the care system's own data explains the access, and by what (see engine/explain).
+   * Not part of the fingerprint: it is accesswatch's judgement, not what the source reported.
+   */
+  explanation?: Explanation;
 }

@@ -1,5 +1,8 @@
 import type { AccessEvent } from '../events/accessEvent.js';
 import type { Patient, Relationship, Staff } from '../reference/referenceData.js';
+import type { ExplanationLevel, Explanation } from './explanation.js';
+
+export type { ExplainedBy, Explanation, ExplanationLevel } from './explanation.js';
 
 /**
  * Explanation-based auditing: an access is legitimate when the care system's own data explains
@@ -7,32 +10,6 @@ import type { Patient, Relationship, Staff } from '../reference/referenceData.js
  * their organisation has a care relationship with the patient active when the access happened
  * (within a margin either side). Pure: reference data in, explanation out, no I/O.
  */
-
-/** How specific the explaining relationship is: the user themself, their team, or their organisation. */
-export type ExplanationLevel = 'user' | 'team' | 'organisation';
-
-export interface ExplainedBy {
-  /** `registration` (the patient's registered practice) or the relationship's type. */
-  type: string;
-  level: ExplanationLevel;
-  organisation: string;
-  /** The relationship's id, when it has one. */
-  relationshipId?: string;
-  start?: string;
-  end?: string;
-  /** True when the access fell outside the relationship's dates but within the margin. */
-  withinMargin: boolean;
-}
-
-export interface Explanation {
-  explained: boolean;
-  /** What explained the access (absent when nothing did). */
-  by?: ExplainedBy;
-  /** What was checked, in words, in the order checked. */
-  checked: string[];
-  /** Why nothing explained the access, in words (absent when explained). */
-  why?: string;
-}
 
 /** Reference data about one access, looked up for its batch. */
 export interface AccessContext {

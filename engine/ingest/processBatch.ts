@@ -40,7 +40,8 @@ export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
   let text = '';
   for (const stored of batch.events) {
     const original = stored.original === undefined ? '' : `,"original":${JSON.stringify(stored.original)}`;
-    text += `${text ? ',' : ''}{"docId":${JSON.stringify(stored.docId)},"sha256":"${stored.sha256}","receivedAt":${JSON.stringify(stored.receivedAt)},"batchId":${JSON.stringify(stored.batchId)},"event":${canonicalJson(stored.event)}${original}}`;
+    const explanation = stored.explanation === undefined ? '' : `,"explanation":${JSON.stringify(stored.explanation)}`;
+    text += `${text ? ',' : ''}{"docId":${JSON.stringify(stored.docId)},"sha256":"${stored.sha256}","receivedAt":${JSON.stringify(stored.receivedAt)},"batchId":${JSON.stringify(stored.batchId)},"event":${canonicalJson(stored.event)}${original}${explanation}}`;
   }
   return { batchId: batch.batchId, receivedAt: batch.receivedAt, count: batch.events.length, eventsJson: `[${text}]` };
 }

@@ -126,6 +126,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
     it('returns events as stored: the event, its fingerprint, receipt time and original document', async () => {
       const fhir = { resourceType: 'AuditEvent', id: 'ae-1' };
       const event = storedEvent({ id: 'ae-1', ip: '10.1.2.3', purpose: 'direct-care', recordPart: 'medication' }, fhir);
+      event.explanation = {
+        explained: true, checked: ['registration of the patient with A81001'],
+        by: { type: 'registration', level: 'organisation', organisation: 'A81001', withinMargin: false },
+      };
       await store.insertEvents([event]);
       await visible();
       const page = await store.queryEvents({ organisations: ['A81001'], limit: 10 });

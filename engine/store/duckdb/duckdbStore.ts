@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, VARCHAR,
+  BOOLEAN, DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, VARCHAR,
   type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { StoredEvent } from '../../events/accessEvent.js';
@@ -32,6 +32,7 @@ const EVENT_COLUMNS: [name: string, type: DuckDBType][] = [
   ['doc_id', VARCHAR], ['system', VARCHAR], ['id', VARCHAR], ['occurred_at', TIMESTAMPTZ],
   ['organisation', VARCHAR], ['user_id', VARCHAR], ['nhs_number', VARCHAR], ['action', VARCHAR],
   ['received_at', TIMESTAMPTZ], ['batch_id', VARCHAR], ['sha256', VARCHAR], ['event', VARCHAR], ['original', VARCHAR],
+  ['explained', BOOLEAN], ['explanation', VARCHAR],
 ];
 
 const EVENT_TYPES = EVENT_COLUMNS.map(([, type]) => type);
@@ -41,7 +42,7 @@ CREATE TABLE IF NOT EXISTS events (
   doc_id VARCHAR NOT NULL, system VARCHAR NOT NULL, id VARCHAR NOT NULL, occurred_at TIMESTAMPTZ NOT NULL,
   organisation VARCHAR NOT NULL, user_id VARCHAR NOT NULL, nhs_number VARCHAR NOT NULL, action VARCHAR NOT NULL,
   received_at TIMESTAMPTZ NOT NULL, batch_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
-  event VARCHAR NOT NULL, original VARCHAR
+  event VARCHAR NOT NULL, original VARCHAR, explained BOOLEAN, explanation VARCHAR
 );
 CREATE TABLE IF NOT EXISTS sources (
   system VARCHAR PRIMARY KEY, organisations VARCHAR[] NOT NULL, scopes VARCHAR[] NOT NULL,
@@ -70,7 +71,7 @@ function columnValues(rows: EventRows, from: number, to: number): DuckDBValue[][
     rows.docId.slice(from, to), rows.system.slice(from, to), rows.id.slice(from, to), micros(rows.occurredAt, from, to),
     rows.organisation.slice(from, to), rows.userId.slice(from, to), rows.nhsNumber.slice(from, to), rows.action.slice(from, to),
     micros(rows.receivedAt, from, to), rows.batchId.slice(from, to), rows.sha256.slice(from, to), rows.event.slice(from, to),
-    rows.original.slice(from, to),
+    rows.original.slice(from, to), rows.explained.slice(from, to), rows.explanation.slice(from, to),
   ];
 }
 
@@ -105,6 +106,8 @@ export class DuckdbStore implements Store {
     this.reader = await this.instance.connect();
     await this.writer.run(SCHEMA);
     await this.writer.run('ALTER TABLE people ADD COLUMN IF NOT EXISTS id VARCHAR');
+    await this.writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS explained BOOLEAN');
+    await this.writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS explanation VARCHAR');
     await this.writer.run(reference.REFERENCE_SCHEMA);
     await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
@@ -298,7 +301,7 @@ export class DuckdbStore implements Store {
       params.afterDocId = after.docId;
     }
     const sql = `SELECT doc_id, epoch_us(occurred_at) AS micros, strftime(received_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at,
-        batch_id, sha256, event, original
+        batch_id, sha256, event, original, explanation
       FROM events WHERE ${where.join(' AND ')}
       ORDER BY occurred_at DESC, doc_id DESC LIMIT ${query.limit + 1}`;
     const rows = (await this.read.runAndReadAll(sql, params)).getRowObjectsJS();
@@ -310,6 +313,7 @@ export class DuckdbStore implements Store {
       receivedAt: String(row.received_at),
       batchId: String(row.batch_id),
       ...(row.original === null ? {} : { original: JSON.parse(String(row.original)) }),
+      ...(row.explanation === null ? {} : { explanation: JSON.parse(String(row.explanation)) }),
     }));
     const last = page.at(-1);
     return rows.length > query.limit && last

@@ -23,11 +23,15 @@ export interface EventRows {
   event: string[];
   /** The source document (a FHIR AuditEvent) as JSON, or null. */
   original: (string | null)[];
+  /** Whether the access was explained; null when it was not judged. */
+  explained: (boolean | null)[];
+  /** The explanation as JSON, or null. */
+  explanation: (string | null)[];
 }
 
 export const ROW_FIELDS = [
   'docId', 'system', 'id', 'occurredAt', 'organisation', 'userId', 'nhsNumber', 'action',
-  'receivedAt', 'batchId', 'sha256', 'event', 'original',
+  'receivedAt', 'batchId', 'sha256', 'event', 'original', 'explained', 'explanation',
 ] as const satisfies readonly (keyof EventRows)[];
 
 /** Microseconds since the epoch of an RFC 3339 time, keeping digits Date.parse drops. */
@@ -65,6 +69,8 @@ export function eventRowsOf(events: readonly StoredEvent[], parsedFromCanonical 
     rows.sha256.push(stored.sha256);
     rows.event.push(parsedFromCanonical ? JSON.stringify(event) : canonicalJson(event));
     rows.original.push(stored.original === undefined ? null : JSON.stringify(stored.original));
+    rows.explained.push(stored.explanation ? stored.explanation.explained : null);
+    rows.explanation.push(stored.explanation ? JSON.stringify(stored.explanation) : null);
   }
   return rows;
 }
@@ -72,7 +78,7 @@ export function eventRowsOf(events: readonly StoredEvent[], parsedFromCanonical 
 export function emptyRows(): EventRows {
   return {
     docId: [], system: [], id: [], occurredAt: [], organisation: [], userId: [], nhsNumber: [], action: [],
-    receivedAt: [], batchId: [], sha256: [], event: [], original: [],
+    receivedAt: [], batchId: [], sha256: [], event: [], original: [], explained: [], explanation: [],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AccessEvent, StoredEvent } from '../../events/accessEvent.js';
+import type { Explanation } from '../../explain/explanation.js';
 
 /**
  * The shape of a stored event in Elasticsearch: the event's own fields at the top level (so
@@ -11,10 +12,11 @@ export type EventDocument = AccessEvent & {
   receivedAt: string;
   batchId: string;
   original?: unknown;
+  explanation?: Explanation;
 };
 
 /** The fields the store adds to an event; everything else in a document is the event. */
-export const STORED_METADATA_FIELDS = ['docId', 'sha256', 'receivedAt', 'batchId', 'original'] as const;
+export const STORED_METADATA_FIELDS = ['docId', 'sha256', 'receivedAt', 'batchId', 'original', 'explanation'] as const;
 
 const METADATA = new Set<string>(STORED_METADATA_FIELDS);
 
@@ -28,6 +30,7 @@ export function toEventDocument(stored: StoredEvent): EventDocument {
     batchId: stored.batchId,
   };
   if (stored.original !== undefined) document.original = stored.original;
+  if (stored.explanation !== undefined) document.explanation = stored.explanation;
   return document;
 }
 
@@ -45,5 +48,6 @@ export function fromEventDocument(document: EventDocument): StoredEvent {
     batchId: document.batchId,
   };
   if (document.original !== undefined) stored.original = document.original;
+  if (document.explanation !== undefined) stored.explanation = document.explanation;
   return stored;
 }

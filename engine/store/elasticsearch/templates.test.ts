@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AccessEvent, StoredEvent } from '../../events/accessEvent.js';
 import type { Person, Source } from '../port.js';
+import type { ExplainedBy, Explanation } from '../../explain/explanation.js';
 import type { Address, Patient, Relationship, Staff } from '../../reference/referenceData.js';
 import type { QuarantineDocument } from './bulkRequest.js';
 import { eventsIndexFor, indexNamesFor } from './indexNames.js';
@@ -19,7 +20,11 @@ const accessEventFields: Record<keyof AccessEvent, true> = {
 const userFields: Record<keyof AccessEvent['user'], true> = { id: true, role: true, team: true };
 const patientFields: Record<keyof AccessEvent['patient'], true> = { nhsNumber: true };
 const storedMetadataFields: Record<Exclude<keyof StoredEvent, 'event'>, true> = {
-  docId: true, sha256: true, receivedAt: true, batchId: true, original: true,
+  docId: true, sha256: true, receivedAt: true, batchId: true, original: true, explanation: true,
+};
+const explanationFields: Record<keyof Explanation, true> = { explained: true, by: true, checked: true, why: true };
+const explainedByFields: Record<keyof ExplainedBy, true> = {
+  type: true, level: true, organisation: true, relationshipId: true, start: true, end: true, withinMargin: true,
 };
 const quarantineFields: Record<keyof QuarantineDocument, true> = {
   docId: true, index: true, errorType: true, reason: true, document: true, system: true, batchId: true,
@@ -107,7 +112,9 @@ describe('index templates and retention policy as data', () => {
       ...Object.keys(accessEventFields).filter((field) => field !== 'user' && field !== 'patient'),
       ...Object.keys(userFields).map((field) => `user.${field}`),
       ...Object.keys(patientFields).map((field) => `patient.${field}`),
-      ...Object.keys(storedMetadataFields),
+      ...Object.keys(storedMetadataFields).filter((field) => field !== 'explanation'),
+      ...Object.keys(explanationFields).filter((field) => field !== 'by').map((field) => `explanation.${field}`),
+      ...Object.keys(explainedByFields).map((field) => `explanation.by.${field}`),
     ];
     expect([...mappedFields(mappingOf('events')).keys()].sort()).toEqual(expected.sort());
   });
@@ -118,7 +125,12 @@ describe('index templates and retention policy as data', () => {
     expect(fields.get('receivedAt')).toEqual({ type: 'date' });
     expect(fields.get('reason')).toEqual({ type: 'text' });
     expect(fields.get('original')).toEqual({ type: 'object', enabled: false });
-    const others = [...fields].filter(([path]) => !['occurredAt', 'receivedAt', 'reason', 'original'].includes(path));
+    expect(fields.get('explanation.explained')).toEqual({ type: 'boolean' });
+    expect(fields.get('explanation.by.withinMargin')).toEqual({ type: 'boolean' });
+    expect(fields.get('explanation.why')).toEqual({ type: 'text' });
+    expect(fields.get('explanation.checked')).toEqual({ type: 'text', index: false });
+    const notKeyword = ['occurredAt', 'receivedAt', 'reason', 'original', 'explanation.explained', 'explanation.by.withinMargin', 'explanation.why', 'explanation.checked'];
+    const others = [...fields].filter(([path]) => !notKeyword.includes(path));
     expect(others.length).toBeGreaterThan(10);
     for (const [path, field] of others) expect({ path, type: field.type }).toEqual({ path, type: 'keyword' });
   });
