@@ -59,10 +59,13 @@ async function upsert<T>(connection: DuckDBConnection, table: ReferenceTable<T>,
   await connection.run(`INSERT OR REPLACE INTO ${table.name} (${columns.join(', ')}) SELECT ${staging}`, params, types);
 }
 
+/**
+ * Runs a lookup whose key lists are bound as JSON text (`from_json($name, '["VARCHAR"]')` in the
+ * SQL): one string per list, where binding a DuckDB list converts every value on the way in.
+ */
 async function select<T>(connection: DuckDBConnection, sql: string, lists: Record<string, string[]>): Promise<Stored<T>[]> {
-  const params = Object.fromEntries(Object.entries(lists).map(([name, values]) => [name, varcharList(values)]));
-  const types = Object.fromEntries(Object.keys(lists).map((name) => [name, LIST(VARCHAR)]));
-  const rows = (await connection.runAndReadAll(sql, params, types)).getRows();
+  const params = Object.fromEntries(Object.entries(lists).map(([name, values]) => [name, JSON.stringify(values)]));
+  const rows = (await connection.runAndReadAll(sql, params)).getRows();
   return rows.map(([record, receivedAt]) => ({ record: JSON.parse(String(record)) as T, receivedAt: String(receivedAt) }));
 }
 
@@ -75,18 +78,19 @@ export async function findStaff(connection: DuckDBConnection, keys: StaffKey[]):
   if (keys.length === 0) return [];
   const unique = lastByKey(keys, staffKey);
   return select<Staff>(connection, `SELECT s.record, s.received_at FROM staff s
-      JOIN (SELECT unnest($users::VARCHAR[]) AS user_id, unnest($organisations::VARCHAR[]) AS organisation) k USING (user_id, organisation)`,
+      JOIN (SELECT unnest(from_json($users, '["VARCHAR"]')) AS user_id, unnest(from_json($organisations, '["VARCHAR"]')) AS organisation) k
+      USING (user_id, organisation)`,
   { users: unique.map((key) => key.userId), organisations: unique.map((key) => key.organisation) });
 }
 
 export async function findPatients(connection: DuckDBConnection, nhsNumbers: string[]): Promise<StoredPatient[]> {
   if (nhsNumbers.length === 0) return [];
-  return select<Patient>(connection, 'SELECT record, received_at FROM patients WHERE nhs_number IN (SELECT unnest($nhs::VARCHAR[]))',
+  return select<Patient>(connection, `SELECT record, received_at FROM patients WHERE nhs_number IN (SELECT unnest(from_json($nhs, '["VARCHAR"]')))`,
     { nhs: [...new Set(nhsNumbers)] });
 }
 
 export async function findRelationships(connection: DuckDBConnection, nhsNumbers: string[]): Promise<StoredRelationship[]> {
   if (nhsNumbers.length === 0) return [];
-  return select<Relationship>(connection, 'SELECT record, received_at FROM relationships WHERE nhs_number IN (SELECT unnest($nhs::VARCHAR[]))',
+  return select<Relationship>(connection, `SELECT record, received_at FROM relationships WHERE nhs_number IN (SELECT unnest(from_json($nhs, '["VARCHAR"]')))`,
     { nhs: [...new Set(nhsNumbers)] });
 }
