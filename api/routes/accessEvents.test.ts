@@ -197,6 +197,11 @@ describe('request limits', () => {
     expect(tooMany.json().error.message).toMatch(/holds 4 events; the limit is 3/);
     const tooBig = await send([accessEvent({ reason: 'x'.repeat(5000) })]);
     expect(tooBig.statusCode).toBe(413);
+    const stranger = await t.app.inject({
+      method: 'POST', url: '/v1/access-events', payload: JSON.stringify([accessEvent({ reason: 'x'.repeat(5000) })]),
+      headers: { authorization: 'Bearer awk_unknown', 'content-type': 'application/json' },
+    });
+    expect(stranger.statusCode).toBe(401);
     expect(tooBig.json().error.code).toBe('AW_ERR_BODY_TOO_LARGE');
     expect((await send([accessEvent()])).statusCode).toBe(202);
   });

@@ -63,6 +63,8 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
   acceptBodiesAsText(app, options.bodyLimit);
 
   app.post('/v1/access-events', {
+    // The key is checked before the body is read: an unknown caller gets 401, never 413 or 415.
+    onRequest: async (request) => { await options.principalOf(request); },
     schema: {
       summary: 'Post a batch of access events',
       description: 'Bodies: application/json (array or {"events": [...]}), application/x-ndjson, application/fhir+json (AuditEvent or Bundle), text/csv.',

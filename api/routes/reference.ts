@@ -64,6 +64,7 @@ export async function referenceRoutes(app: FastifyInstance, options: ReferenceRo
   for (const kind of KINDS) {
     const shape = REFERENCE_SHAPES[kind];
     app.post(`/v1/reference/${kind}`, {
+      onRequest: async (request) => { await options.principalOf(request); },
       schema: {
         summary: `Upsert ${shape.many}`,
         description: `Bodies: application/json (array or {"${kind}": [...]}), application/x-ndjson, text/csv (dotted column names; list fields as ;-separated cells). `
