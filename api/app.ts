@@ -27,6 +27,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, deployment } = options;
   const app = Fastify({
     loggerInstance: options.logger.child({ module: 'api' }) as FastifyBaseLogger,
+    // During shutdown the server answers with our own 503 and Retry-After (see server.ts).
+    return503OnClosing: false,
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });

@@ -25,6 +25,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   app.addHook('onSend', async (_request, reply) => {
     if (stopping) reply.header('connection', 'close');
   });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!stopping) return;
+    await reply.code(503).header('retry-after', '5').send({
+      error: { code: 'AW_ERR_UNAVAILABLE', message: 'accesswatch is shutting down; retry shortly (another instance may take the request)' },
+    });
+  });
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ module: 'server', url, mode: deployment.mode, store: deployment.store.kind }, 'accesswatch is listening');
   let closing: Promise<void> | undefined;
