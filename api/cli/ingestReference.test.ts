@@ -35,7 +35,7 @@ describe('ingesting reference data files', () => {
     expect(await t.deployment.store.findStaff([{ userId: 'G24', organisation: 'A81001' }])).toHaveLength(1);
 
     const patientsFile = join(dir, 'patients.ndjson');
-    const patient = { nhsNumber: '9434765919', surname: 'Smith', dateOfBirth: '1970-05-01', address: { line1: '1 High Street', postcode: 'LS1 4AP' } };
+    const patient = { nhsNumber: '9434765919', surname: 'Smith', dateOfBirth: '1970-05-01', address: { line1: '1 High Street', postcode: 'LS1 4AP' }, registeredPractice: 'A81001' };
     await writeFile(patientsFile, [patient, { ...patient, nhsNumber: '9434765870', flags: ['vip'] }].map((p) => JSON.stringify(p)).join('\n'));
     expect(await ingestFile({ file: patientsFile, url, token: key, kind: 'patients' })).toMatchObject({ records: 2, accepted: 2, rejected: [] });
 

@@ -60,9 +60,9 @@ describe('POST /v1/reference/{staff,patients,relationships}', () => {
       address: { line1: '2 Low Road, Leeds', postcode: 'LS2 9JT' }, start: '2020-01-06', end: '2026-11-30T17:00:00Z',
     });
 
-    const patientsCsv = ['nhsNumber,surname,dateOfBirth,address.line1,address.postcode,flags,optOuts',
-      '943 476 5919,Smith,1970-05-01,1 High Street,LS1 4AP,vip; restricted,type-1',
-      '9434765870,Jones,1980-02-29,3 Mill Lane,LS6 1AA,,'].join('\n');
+    const patientsCsv = ['nhsNumber,surname,dateOfBirth,address.line1,address.postcode,flags,optOuts,registeredPractice',
+      '943 476 5919,Smith,1970-05-01,1 High Street,LS1 4AP,vip; restricted,type-1,A81001',
+      '9434765870,Jones,1980-02-29,3 Mill Lane,LS6 1AA,,,A81001'].join('\n');
     expect((await post('patients', patientsCsv, 'text/csv; charset=utf-8')).json()).toEqual({ accepted: 2, rejected: [] });
     const patients = await store().findPatients(['9434765919', '9434765870']);
     expect(patients.find((p) => p.record.surname === 'Smith')?.record).toMatchObject({ nhsNumber: '9434765919', flags: ['vip', 'restricted'], optOuts: ['type-1'] });
@@ -139,9 +139,15 @@ describe('POST /v1/reference/{staff,patients,relationships}', () => {
     expect(relationships).toContainEqual({ ...registration, end: '2026-03-31' });
   });
 
-  it('takes patients from any reference key, and any organisation from an admin', async () => {
+  it('takes patients only registered with the key\'s own organisations, and any organisation from an admin', async () => {
     const other = await t.sourceKey('pas-rrk', ['RRK'], ['reference']);
-    expect((await post('patients', [smith], 'application/json', other)).statusCode).toBe(202);
+    const claimed = await post('patients', [smith, { ...smith, registeredPractice: undefined }], 'application/json', other);
+    expect(claimed.statusCode).toBe(400);
+    expect(claimed.json().rejected.map((r: { errors: string[] }) => r.errors[0])).toEqual([
+      'registeredPractice: a key for RRK may post only patients registered with it, not "A81001"',
+      'registeredPractice: a key for RRK may post only patients registered with it (registeredPractice is missing)',
+    ]);
+    expect((await post('patients', [smith], 'application/json', ADMIN_TOKEN)).statusCode).toBe(202);
     expect((await post('staff', [ann], 'application/json', other)).json().rejected[0].errors).toEqual([
       'organisation: "A81001" is outside this key\'s organisations (RRK)',
     ]);

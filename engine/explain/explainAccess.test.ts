@@ -35,6 +35,12 @@ describe('explainAccess', () => {
       .toMatchObject({ level: 'organisation', type: 'admission' });
   });
 
+  it('trusts the staff record\'s team over the one the source system put in the event', () => {
+    const staff = { userId: 'U2', organisation: 'RRK', name: 'A', surname: 'B', role: 'R8000', roleClass: 'clinical' as const, team: 'ward-9', start: '2020-01-01' };
+    const result = explainAccess(access({ user: { id: 'U2', role: 'R8000', team: 'ward-7' } }), { staff, patient, relationships: [rel({ type: 'care-team', team: 'ward-7' })] }, options);
+    expect(result.by?.level).toBe('organisation');
+  });
+
   it('takes the team from the staff record when the event does not carry it', () => {
     const staff = { userId: 'U2', organisation: 'RRK', name: 'A', surname: 'B', role: 'R8000', roleClass: 'clinical' as const, team: 'ward-7', start: '2020-01-01' };
     const result = explainAccess(access({ user: { id: 'U2', role: 'R8000' } }), { staff, patient, relationships: [rel({ type: 'care-team', team: 'ward-7' })] }, options);
@@ -46,8 +52,13 @@ describe('explainAccess', () => {
     expect(explainAccess(access({ occurredAt: '2026-10-25T10:00:00Z' }), { patient, relationships: [discharged] }, options))
       .toMatchObject({ explained: true, by: { withinMargin: true } });
     expect(explainAccess(access({ occurredAt: '2026-11-05T10:00:00Z' }), { patient, relationships: [discharged] }, options).explained).toBe(false);
-    expect(explainAccess(access({ occurredAt: '2026-10-01T23:59:00Z' }), { patient, relationships: [discharged] }, { marginDays: 0 }).explained).toBe(true);
-    expect(explainAccess(access({ occurredAt: '2026-10-02T00:00:01Z' }), { patient, relationships: [discharged] }, { marginDays: 0 }).explained).toBe(false);
+    // Date-only values are days in England: 1 October ends at 23:00 UTC (BST), 1 December at midnight UTC (GMT).
+    expect(explainAccess(access({ occurredAt: '2026-10-01T22:59:00Z' }), { patient, relationships: [discharged] }, { marginDays: 0 }).explained).toBe(true);
+    expect(explainAccess(access({ occurredAt: '2026-10-01T23:30:00Z' }), { patient, relationships: [discharged] }, { marginDays: 0 }).explained).toBe(false);
+    expect(explainAccess(access({ occurredAt: '2026-08-31T23:30:00Z' }), { patient, relationships: [discharged] }, { marginDays: 0 }).explained).toBe(true);
+    const winter = rel({ start: '2026-12-01', end: '2026-12-01' });
+    expect(explainAccess(access({ occurredAt: '2026-12-01T23:59:00Z' }), { patient, relationships: [winter] }, { marginDays: 0 }).explained).toBe(true);
+    expect(explainAccess(access({ occurredAt: '2026-11-30T23:59:00Z' }), { patient, relationships: [winter] }, { marginDays: 0 }).explained).toBe(false);
   });
 
   it('never lets another organisation\'s relationship explain an access', () => {

@@ -1,6 +1,7 @@
 import type { AccessEvent } from '../events/accessEvent.js';
 import type { Patient, Relationship, Staff } from '../reference/referenceData.js';
 import type { ExplanationLevel, Explanation } from './explanation.js';
+import { londonDate, londonDayEnd, londonDayStart } from './londonTime.js';
 
 export type { ExplainedBy, Explanation, ExplanationLevel } from './explanation.js';
 
@@ -29,15 +30,15 @@ export interface ExplainOptions {
 const DAY_MS = 24 * 3600 * 1000;
 const LEVEL_ORDER: Record<ExplanationLevel, number> = { user: 0, team: 1, organisation: 2 };
 
-/** Start of a posted date (`YYYY-MM-DD` is the start of that day, UTC). */
-function startOf(date: string): number {
-  return Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date);
+/** Start of a posted date (`YYYY-MM-DD` is the start of that day in England). */
+export function startOf(date: string): number {
+  return date.length === 10 ? londonDayStart(date) : Date.parse(date);
 }
 
-/** End of a posted date (`YYYY-MM-DD` is inclusive: the end of that day, UTC). */
-function endOf(date: string | undefined): number {
+/** End of a posted date (`YYYY-MM-DD` is inclusive: the end of that day in England). */
+export function endOf(date: string | undefined): number {
   if (date === undefined) return Number.POSITIVE_INFINITY;
-  return date.length === 10 ? Date.parse(`${date}T00:00:00Z`) + DAY_MS - 1 : Date.parse(date);
+  return date.length === 10 ? londonDayEnd(date) : Date.parse(date);
 }
 
 function levelOf(relationship: Relationship, event: AccessEvent, team: string | undefined): ExplanationLevel | undefined {
@@ -56,8 +57,9 @@ function describe(relationship: Relationship): string {
 export function explainAccess(event: AccessEvent, context: AccessContext, options: ExplainOptions): Explanation {
   const at = Date.parse(event.occurredAt);
   const margin = options.marginDays * DAY_MS;
-  const team = event.user.team ?? context.staff?.team;
-  const day = event.occurredAt.slice(0, 10);
+  // The staff record is the organisation's own word on someone's team; the event's is the source system's.
+  const team = context.staff?.team ?? event.user.team;
+  const day = londonDate(at);
   const checked: string[] = [];
 
   const practice = context.patient?.registeredPractice;

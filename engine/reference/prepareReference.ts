@@ -1,3 +1,4 @@
+import { endOf, startOf } from '../explain/explainAccess.js';
 import { normaliseNhsNumber } from '../events/nhsNumber.js';
 import type { ParsedRecord } from '../formats/index.js';
 import type { Rejection } from '../ingest/prepareBatch.js';
@@ -37,11 +38,23 @@ function tidy(kind: ReferenceKind, record: Candidate): Candidate {
   return record;
 }
 
-/** `end` before `start` (dates compare as UTC midnight; equal is allowed: a one-day period). */
+/** `end` before `start`, read as explanation reads them (a date-only end lasts the whole day in England). */
 function periodProblem(record: Candidate): string | undefined {
   const { start, end } = record;
   if (typeof start !== 'string' || typeof end !== 'string') return undefined;
-  return Date.parse(end) < Date.parse(start) ? `end: must not be before start (${start}), got "${end}"` : undefined;
+  return endOf(end) < startOf(start) ? `end: must not be before start (${start}), got "${end}"` : undefined;
+}
+
+/**
+ * A key scoped to organisations may say a patient is registered only with one of them: the
+ * registration explains every access by that practice, so it must come from the practice.
+ */
+function registrationProblem(kind: ReferenceKind, record: Candidate, scope: ReferenceScope): string | undefined {
+  if (kind !== 'patients' || scope === 'any-organisation') return undefined;
+  const practice = record.registeredPractice;
+  if (typeof practice === 'string' && scope.organisations.includes(practice)) return undefined;
+  return `registeredPractice: a key for ${scope.organisations.join(', ')} may post only patients registered with ${scope.organisations.length === 1 ? 'it' : 'one of them'}` +
+    (typeof practice === 'string' ? `, not "${practice}"` : ' (registeredPractice is missing)');
 }
 
 function scopeProblem(kind: ReferenceKind, record: Candidate, scope: ReferenceScope): string | undefined {
@@ -55,7 +68,8 @@ function scopeProblem(kind: ReferenceKind, record: Candidate, scope: ReferenceSc
 function validateRecord(kind: ReferenceKind, candidate: Candidate, scope: ReferenceScope): Validation<Candidate> {
   const result = KINDS[kind].validate(tidy(kind, candidate)) as Validation<Candidate>;
   if (!result.ok) return result;
-  const problems = [periodProblem(result.value), scopeProblem(kind, result.value, scope)].filter((p): p is string => p !== undefined);
+  const problems = [periodProblem(result.value), scopeProblem(kind, result.value, scope), registrationProblem(kind, result.value, scope)]
+    .filter((p): p is string => p !== undefined);
   return problems.length > 0 ? { ok: false, errors: problems } : result;
 }
 

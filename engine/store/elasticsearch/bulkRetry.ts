@@ -116,6 +116,8 @@ export async function sendInBulk<T>(
   items: T[],
   operationsFor: (items: T[]) => BulkOperations,
   what: string,
+  /** `wait_for`: answer once the writes are visible to searches (reference data, read back at once). */
+  refresh: false | 'wait_for' = false,
 ): Promise<BulkResult<T>> {
   const result: BulkResult<T> = { written: [], duplicates: [], refused: [] };
   const { attempts } = sender.retry;
@@ -126,7 +128,7 @@ export async function sendInBulk<T>(
     try {
       // maxRetries 0: this loop is the one retry policy for bulk writes (the client would
       // otherwise retry connection errors itself, with its own pauses, inside each attempt).
-      response = await sender.client.bulk({ operations: operationsFor(pending), refresh: false }, { maxRetries: 0 });
+      response = await sender.client.bulk({ operations: operationsFor(pending), refresh }, { maxRetries: 0 });
     } catch (error) {
       if (!isRetryableRequestError(error) || attempt >= attempts) {
         throw new BulkWriteError(

@@ -397,7 +397,7 @@ describe('reference data through the client', () => {
 
     const [first, resend] = server!.bulkRequests();
     expect(server!.bulkRequests()).toHaveLength(2);
-    expect(first.query.get('refresh')).toBe('false');
+    expect(first.query.get('refresh')).toBe('wait_for'); // read back by search at once
     expect(actionsIn(first)).toEqual([
       { action: 'index', index: 'accesswatch-patients', id: '9434765919' },
       { action: 'index', index: 'accesswatch-patients', id: '9434765870' },

@@ -65,7 +65,9 @@ export function storedFrom<T>(source: Record<string, unknown>): Stored<T> {
 export async function upsertReference<T>(sender: BulkSender, names: IndexNames, kind: ReferenceIndex<T>, batch: Stored<T>[]): Promise<void> {
   if (batch.length === 0) return;
   const unique = lastByKey(batch, (stored) => kind.naturalKey(stored.record));
-  const result = await sendInBulk(sender, unique, (items) => upsertOperations(kind, names, items), kind.what);
+  // Relationships are found by search, which sees writes only after a refresh: wait for it, so
+  // events posted right after their reference data are explained by it (as in the embedded store).
+  const result = await sendInBulk(sender, unique, (items) => upsertOperations(kind, names, items), kind.what, 'wait_for');
   if (result.refused.length > 0) {
     const [first] = result.refused;
     throw new BulkWriteError(
@@ -86,7 +88,8 @@ export function foundDocuments<T>(response: estypes.MgetResponse<Record<string, 
   for (const doc of response.docs) {
     if ('error' in doc) {
       if (doc.error.type === 'index_not_found_exception') continue;
-      throw new Error(`Elasticsearch could not read ${doc._index}/${doc._id}: ${doc.error.type}: ${describeErrorCause(doc.error)}`);
+      // No document id in the message: a patient's id is their NHS number.
+      throw new Error(`Elasticsearch could not read from ${doc._index}: ${doc.error.type}`);
     }
     if (doc.found && doc._source) found.push(storedFrom<T>(doc._source));
   }
