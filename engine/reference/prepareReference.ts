@@ -45,6 +45,17 @@ function periodProblem(record: Candidate): string | undefined {
   return endOf(end) < startOf(start) ? `end: must not be before start (${start}), got "${end}"` : undefined;
 }
 
+/** A death before the birth, or either in the future, is a data error worth naming. */
+function lifeProblem(kind: ReferenceKind, record: Candidate, now: Date): string | undefined {
+  if (kind !== 'patients') return undefined;
+  const { dateOfBirth, dateOfDeath } = record;
+  if (typeof dateOfBirth === 'string' && startOf(dateOfBirth) > now.getTime()) return `dateOfBirth: ${dateOfBirth} is in the future`;
+  if (typeof dateOfDeath !== 'string') return undefined;
+  if (startOf(dateOfDeath) > now.getTime()) return `dateOfDeath: ${dateOfDeath} is in the future`;
+  if (typeof dateOfBirth === 'string' && endOf(dateOfDeath) < startOf(dateOfBirth)) return `dateOfDeath: must not be before dateOfBirth (${dateOfBirth}), got "${dateOfDeath}"`;
+  return undefined;
+}
+
 /**
  * A key scoped to organisations may say a patient is registered only with one of them: the
  * registration explains every access by that practice, so it must come from the practice.
@@ -65,10 +76,10 @@ function scopeProblem(kind: ReferenceKind, record: Candidate, scope: ReferenceSc
   return `${field}: "${organisation}" is outside this key's organisations (${scope.organisations.join(', ')})`;
 }
 
-function validateRecord(kind: ReferenceKind, candidate: Candidate, scope: ReferenceScope): Validation<Candidate> {
+function validateRecord(kind: ReferenceKind, candidate: Candidate, scope: ReferenceScope, now: Date): Validation<Candidate> {
   const result = KINDS[kind].validate(tidy(kind, candidate)) as Validation<Candidate>;
   if (!result.ok) return result;
-  const problems = [periodProblem(result.value), scopeProblem(kind, result.value, scope), registrationProblem(kind, result.value, scope)]
+  const problems = [periodProblem(result.value), lifeProblem(kind, result.value, now), scopeProblem(kind, result.value, scope), registrationProblem(kind, result.value, scope)]
     .filter((p): p is string => p !== undefined);
   return problems.length > 0 ? { ok: false, errors: problems } : result;
 }
@@ -87,7 +98,7 @@ export function prepareReference<K extends ReferenceKind>(
       batch.rejected.push({ index, errors: errors ?? ['record: could not be read'] });
       continue;
     }
-    const result = validateRecord(kind, value, scope);
+    const result = validateRecord(kind, value, scope, now);
     if (result.ok) batch.records.push({ record: result.value as unknown as ReferenceRecords[K], receivedAt: batch.receivedAt });
     else batch.rejected.push({ index, errors: result.errors });
   }
