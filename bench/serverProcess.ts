@@ -1,5 +1,5 @@
+import { freePort } from '../test/localRedis.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** The accesswatch server under test, run as a child process exactly as `accesswatch serve` runs. */
 export interface ServerProcess {
@@ -21,17 +21,6 @@ export interface ServerOptions {
   nodeFlags?: string[];
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 export async function startServerProcess(options: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -44,7 +33,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.queuePrefix) env.ACCESSWATCH_QUEUE_PREFIX = options.queuePrefix;
   const child = spawn(process.execPath, [
-    ...(options.nodeFlags ?? []), '--import', 'tsx', 'bench/serverEntry.ts', 'serve', '--port', String(port), '--data', options.dataDir,
+    ...(options.nodeFlags ?? []), '--import', 'tsx', 'api/main.ts', 'serve', '--port', String(port), '--data', options.dataDir,
   ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk: Buffer) => { tail = (tail + chunk.toString()).slice(-8192); };

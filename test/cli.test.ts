@@ -1,27 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './localRedis.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const ADMIN = 'cli-test-admin-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'accesswatch-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 function cli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/cliEntry.ts', ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', 'api/main.ts', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ACCESSWATCH_ADMIN_TOKEN: ADMIN, ACCESSWATCH_TOKEN: ADMIN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,6 @@ import {
   keyHash, lastByKey, relationshipKey, staffKey, type Patient, type Relationship, type Staff, type StaffKey, type Stored,
 } from '../../reference/referenceData.js';
 import type { BulkOperations } from './bulkRequest.js';
-import { describeErrorCause } from './bulkResponse.js';
 import { BulkWriteError, sendInBulk, type BulkSender } from './bulkRetry.js';
 import type { IndexNames } from './indexNames.js';
 
