@@ -8,6 +8,8 @@ import { Authenticator } from './auth.js';
 import { ApiError } from './errors.js';
 import { accessEventRoutes } from './routes/accessEvents.js';
 import { adminRoutes } from './routes/admin.js';
+import { alertRoutes } from './routes/alerts.js';
+import { ruleRoutes } from './routes/rules.js';
 import { healthRoutes } from './routes/health.js';
 import { referenceRoutes } from './routes/reference.js';
 
@@ -75,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxEventsPerRequest: config.maxEventsPerRequest,
     bodyLimit: config.bodyLimit,
     explainMarginDays: config.explainMarginDays,
+    rulesInProcess: deployment.rulesInProcess,
     principalOf,
   });
   await app.register(referenceRoutes, {
@@ -83,6 +86,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     principalOf,
   });
+  const ruleIds = new Set(deployment.rules.compiled.map(({ definition }) => definition.id));
+  await app.register(alertRoutes, { store: deployment.store, sink: deployment.sink, ruleIds: () => ruleIds, principalOf });
+  await app.register(ruleRoutes, { store: deployment.store, sink: deployment.sink, rules: deployment.rules, principalOf });
   await app.register(adminRoutes, {
     store: deployment.store,
     queue: deployment.queue,

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../engine/config.js';
 import { createLogger } from '../engine/log.js';
 import type { PersonRole, SourceScope } from '../engine/store/port.js';
 import { addSource, addUser } from './cli/adminClient.js';
+import { formatBacktest, runBacktest } from './cli/backtest.js';
 import { formatSummary, IngestStoppedError, ingestFile, type IngestKind } from './cli/ingest.js';
 import type { IngestFormat } from './cli/fileBatches.js';
 import { closeOnSignals, ensureFirstAdmin, startServer, startWorker } from './server.js';
@@ -102,6 +103,21 @@ export function program(): Command {
     .action(async (name: string, options: { role: PersonRole; org: string[]; url: string; token?: string }) => {
       const token = await addUser({ url: options.url, token: adminToken(options.token), name, role: options.role, organisations: options.org });
       process.stdout.write(`${token}\n`);
+    });
+
+  cli.command('backtest <rule>')
+    .description('Run a rule over stored events of a period and print what it would raise (nothing is recorded)')
+    .requiredOption('--from <time>', 'start of the period (RFC 3339, e.g. 2026-11-01T00:00:00Z)')
+    .requiredOption('--to <time>', 'end of the period (RFC 3339)')
+    .option('--org <ods>', 'one of your organisations (default: all of them)')
+    .option('--json', 'print the result as JSON')
+    .option('--url <url>', 'accesswatch server', DEFAULT_URL)
+    .option('--token <token>', 'your token as an IG officer or Caldicott guardian (default ACCESSWATCH_TOKEN)')
+    .action(async (rule: string, options: { from: string; to: string; org?: string; json?: boolean; url: string; token?: string }) => {
+      const token = options.token ?? process.env.ACCESSWATCH_TOKEN;
+      if (!token) throw new Error('no token: set ACCESSWATCH_TOKEN to your person token (or pass --token)');
+      const result = await runBacktest({ url: options.url, token, ruleId: rule, from: options.from, to: options.to, ...(options.org ? { organisation: options.org } : {}) });
+      process.stdout.write(`${options.json ? JSON.stringify(result, null, 2) : formatBacktest(result)}\n`);
     });
 
   cli.command('ingest <file>')

@@ -87,3 +87,106 @@ export const errorResponses = {
   500: errorBodySchema,
   503: errorBodySchema,
 } as const;
+
+const evidenceSchema = {
+  type: 'object',
+  properties: { docId: { type: 'string' }, system: { type: 'string' }, id: { type: 'string' }, occurredAt: { type: 'string' } },
+} as const;
+
+const alertExplanationSchema = {
+  type: 'object',
+  description: 'Why the alert was raised: words (text, checked, why) and structure (details).',
+  properties: {
+    text: { type: 'string' },
+    checked: { type: 'array', items: { type: 'string' } },
+    why: { type: 'string' },
+    details: {
+      type: 'object',
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }] },
+    },
+  },
+} as const;
+
+export const alertSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    ruleId: { type: 'string' },
+    title: { type: 'string' },
+    severity: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] },
+    status: { type: 'string' },
+    raises: { type: 'string', enum: ['alert', 'signal'] },
+    userId: { type: 'string' },
+    nhsNumber: { type: 'string' },
+    organisation: { type: 'string' },
+    system: { type: 'string', description: 'The source system, for alerts about a source (audit gap).' },
+    firstSeenAt: { type: 'string' },
+    lastSeenAt: { type: 'string' },
+    eventCount: { type: 'integer' },
+    explanation: alertExplanationSchema,
+    evidence: { type: 'array', items: evidenceSchema, description: 'References to the access events behind the alert (earliest first, at most 500).' },
+    score: { type: 'integer', description: '0-100: severity weight plus the size of the pattern.' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+export const alertPageSchema = {
+  type: 'object',
+  required: ['alerts'],
+  properties: { alerts: { type: 'array', items: alertSchema }, nextCursor: { type: 'string' } },
+} as const;
+
+export const suppressionSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, organisation: { type: 'string' }, ruleId: { type: 'string' }, userId: { type: 'string' },
+    nhsNumber: { type: 'string' }, expiresAt: { type: 'string' }, reason: { type: 'string' }, createdBy: { type: 'string' },
+    createdAt: { type: 'string' },
+  },
+} as const;
+
+export const userRiskSchema = {
+  type: 'object',
+  properties: {
+    userId: { type: 'string' },
+    score: { type: 'integer', description: '0-100, combining the user\'s open alerts and signals of the last 30 days.' },
+    level: { type: 'string', enum: ['none', 'low', 'medium', 'high', 'critical'] },
+    openAlerts: { type: 'integer' },
+    signals: { type: 'integer' },
+    byRule: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { ruleId: { type: 'string' }, title: { type: 'string' }, raises: { type: 'string' }, count: { type: 'integer' }, score: { type: 'integer' } },
+      },
+    },
+  },
+} as const;
+
+export const ruleListSchema = {
+  type: 'object',
+  properties: {
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, title: { type: 'string' }, family: { type: 'string' }, severity: { type: 'string' }, kind: { type: 'string' },
+          subject: { type: 'string' }, raises: { type: 'string' }, enabled: { type: 'boolean' }, rationale: { type: 'string' },
+          falsePositives: { type: 'array', items: { type: 'string' } },
+          params: { type: 'object', additionalProperties: true, description: 'The kind\'s parameters, as configured.' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const backtestResultSchema = {
+  type: 'object',
+  properties: {
+    ruleId: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+    eventsScanned: { type: 'integer' }, truncated: { type: 'boolean' },
+    alerts: { type: 'array', items: alertSchema, description: 'What the rule would raise; nothing was recorded.' },
+  },
+} as const;

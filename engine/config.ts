@@ -34,6 +34,10 @@ export interface Config {
   workerConcurrency: number;
   /** Days either side of a care relationship's dates that still explain an access (`ACCESSWATCH_EXPLAIN_MARGIN_DAYS`, default 30). */
   explainMarginDays: number;
+  /** Folder of rule files (`ACCESSWATCH_RULES_DIR`, default the shipped `rules/`). */
+  rulesDir?: string;
+  /** YAML file of rule settings and per-rule overrides (`ACCESSWATCH_RULES_CONFIG`, optional; see rules/README.md). */
+  rulesConfigPath?: string;
   /** pino level (`LOG_LEVEL`, default info). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -55,6 +59,8 @@ const envSchema = {
     ACCESSWATCH_MAX_INFLIGHT_BATCHES: { type: 'integer', minimum: 1, default: 16 },
     ACCESSWATCH_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
     ACCESSWATCH_EXPLAIN_MARGIN_DAYS: { type: 'integer', minimum: 0, maximum: 3650, default: 30 },
+    ACCESSWATCH_RULES_DIR: { type: 'string', minLength: 1 },
+    ACCESSWATCH_RULES_CONFIG: { type: 'string', minLength: 1 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;
@@ -90,6 +96,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxInflightBatches: v.ACCESSWATCH_MAX_INFLIGHT_BATCHES,
     workerConcurrency: v.ACCESSWATCH_WORKER_CONCURRENCY,
     explainMarginDays: v.ACCESSWATCH_EXPLAIN_MARGIN_DAYS,
+    rulesDir: v.ACCESSWATCH_RULES_DIR === undefined ? undefined : resolve(v.ACCESSWATCH_RULES_DIR),
+    rulesConfigPath: v.ACCESSWATCH_RULES_CONFIG === undefined ? undefined : resolve(v.ACCESSWATCH_RULES_CONFIG),
     logLevel: v.LOG_LEVEL,
     ...overrides,
   };

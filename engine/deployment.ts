@@ -3,6 +3,13 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { QueueSink, StoreSink, type BatchSink } from './ingest/batchSink.js';
 import { processQueuedBatch } from './ingest/processBatch.js';
+import { compileRules, readRules } from './rules/loadRules.js';
+import type { CompiledRule, RulesConfig } from './rules/ruleKind.js';
+import { RuleEngine } from './rules/ruleEngine.js';
+import type { RuleStateStore } from './rules/ruleState.js';
+import { readRulesSettings, shippedRulesDir } from './rules/rulesConfig.js';
+import { DuckdbRuleState } from './rules/state/duckdbRuleState.js';
+import { RedisRuleState } from './rules/state/redisRuleState.js';
 import { IngestQueue } from './queue/bullmqQueue.js';
 import { ThreadedDuckdbStore } from './store/duckdb/threadedDuckdbStore.js';
 import { createElasticsearchStore } from './store/elasticsearch/elasticsearchStore.js';
@@ -17,7 +24,48 @@ export interface Deployment {
   store: Store;
   sink: BatchSink;
   queue?: IngestQueue;
+  /** Every rule (enabled or not) with the settings they run with: listed by the API, used by backtests. */
+  rules: { compiled: readonly CompiledRule[]; config: RulesConfig };
+  /** Present in processes that evaluate rules: the embedded server and queue workers. */
+  engine?: RuleEngine;
+  /** True when the rules run in this process right after the API stores a batch (embedded mode). */
+  rulesInProcess: boolean;
   close(): Promise<void>;
+}
+
+/** How often rules that fire on the passage of time (a silent source) are checked. */
+const RULE_TICK_MS = 60_000;
+
+/** Reads, validates and compiles the rules; a bad rule file stops the start with its file and reason. */
+export function openRules(config: Config): Deployment['rules'] {
+  const settings = readRulesSettings(config.rulesConfigPath);
+  const definitions = readRules(config.rulesDir ?? shippedRulesDir(), settings.overrides);
+  return { compiled: compileRules(definitions, settings.config), config: settings.config };
+}
+
+/** Where windowed rules keep their state: Redis when there is one (shared by workers), else a DuckDB file. */
+function openRuleState(config: Config): RuleStateStore {
+  if (config.redisUrl) return new RedisRuleState({ redisUrl: config.redisUrl, prefix: `${config.queuePrefix}:rules:` });
+  return new DuckdbRuleState({ path: join(config.dataDir, 'rule-state.duckdb') });
+}
+
+/** The rule engine of a process that evaluates rules, with its clock tick for time-based rules. */
+function startRuleEngine(config: Config, rules: Deployment['rules'], store: Store, logger: Logger): { engine: RuleEngine; stop(): Promise<void> } {
+  const state = openRuleState(config);
+  const engine = new RuleEngine(rules.compiled, rules.config, state, store, { now: Date.now }, logger.child({ module: 'rules' }));
+  let ticking: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    ticking = engine.tick().catch((err: unknown) => logger.error({ module: 'rules', reason: (err as Error).message }, 'time-based rules could not run'));
+  }, RULE_TICK_MS);
+  timer.unref();
+  return {
+    engine,
+    stop: async () => {
+      clearInterval(timer);
+      await ticking;
+      await state.close();
+    },
+  };
 }
 
 export function modeOf(config: Pick<Config, 'redisUrl' | 'elasticsearchUrl'>): Mode {
@@ -66,30 +114,43 @@ export interface OpenOptions {
  */
 export async function openDeployment(config: Config, logger: Logger, options: OpenOptions): Promise<Deployment> {
   const mode = modeOf(config);
+  const rules = openRules(config);
   const store = openStore(config, logger);
   await store.init();
   if (!config.redisUrl) {
+    const running = startRuleEngine(config, rules, store, logger);
     return {
       mode,
       store,
-      sink: new StoreSink(store, config.maxInflightBatches, logger),
-      close: () => store.close(),
+      rules,
+      engine: running.engine,
+      rulesInProcess: true,
+      sink: new StoreSink(store, config.maxInflightBatches, logger, running.engine),
+      close: async () => {
+        await running.stop();
+        await store.close();
+      },
     };
   }
   const queue = new IngestQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger });
   if (await queue.connect()) await warnOnEviction(queue, logger);
   else logger.error({ module: 'queue' }, 'Redis is not reachable at start; posts get 503 until it is (see /readyz)');
-  if (options.runWorker) {
+  const running = options.runWorker ? startRuleEngine(config, rules, store, logger) : undefined;
+  if (running) {
     const log = logger.child({ module: 'worker' });
-    await queue.startWorker((batch) => processQueuedBatch(batch, store, log), config.workerConcurrency);
+    await queue.startWorker((batch) => processQueuedBatch(batch, store, { logger: log, detector: running.engine }), config.workerConcurrency);
   }
   return {
     mode,
     store,
     queue,
+    rules,
+    ...(running ? { engine: running.engine } : {}),
+    rulesInProcess: false,
     sink: new QueueSink(queue, store, config.maxQueuedBatches, logger),
     close: async () => {
       await queue.close();
+      await running?.stop();
       await store.close();
     },
   };

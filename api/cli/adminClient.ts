@@ -48,7 +48,8 @@ export async function addUser(options: AddUserOptions): Promise<string> {
   return expectString(body, 'token');
 }
 
-async function postAsAdmin(url: string, token: string, path: string, payload: unknown): Promise<unknown> {
+/** POSTs JSON to the server with a bearer token and returns the parsed answer; refusals and unreachable servers become readable errors. */
+export async function postAsAdmin(url: string, token: string, path: string, payload: unknown): Promise<unknown> {
   const target = endpoint(url, path);
   let response: Response;
   try {

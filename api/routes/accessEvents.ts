@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { AccessEvent, StoredEvent } from '../../engine/events/accessEvent.js';
+import type { StoredEvent } from '../../engine/events/accessEvent.js';
 import { accessEventSchema } from '../../engine/events/accessEventSchema.js';
-import { eventDocId, eventFingerprint } from '../../engine/events/canonical.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
 import { ACCESS_EVENT_SHAPE } from '../../engine/formats/index.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
 import { explainBatch } from '../../engine/explain/explainBatch.js';
+import { lookUpBatchReference } from '../../engine/reference/batchReference.js';
 import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
@@ -14,6 +13,7 @@ import type { Store } from '../../engine/store/port.js';
 import { requirePerson, requireSource, type Principal } from '../auth.js';
 import { acceptBodiesAsText, recordsOfBody } from '../bodies.js';
 import { ApiError } from '../errors.js';
+import { recordPatientReads, type PatientRead } from '../selfAudit.js';
 import { errorResponses, eventPageSchema, ingestResultSchema } from '../schemas.js';
 
 export interface AccessEventRoutesOptions {
@@ -23,40 +23,18 @@ export interface AccessEventRoutesOptions {
   bodyLimit: number;
   /** Days either side of a relationship that still explain an access. */
   explainMarginDays: number;
+  /** The rules run in this process after storing (embedded mode): look up what they need with what explanation needs. */
+  rulesInProcess: boolean;
   principalOf: (request: import('fastify').FastifyRequest) => Promise<Principal>;
 }
 
-/** The system name accesswatch uses for the access events it records about its own users. */
-export const SELF_AUDIT_SYSTEM = 'accesswatch';
-
-/**
- * Reading patient data is itself an access: one event per patient and organisation shown, or a
- * `search` event when a query named a patient and found nothing.
- */
-function selfAuditEvents(reader: Extract<Principal, { kind: 'person' }>, shown: StoredEvent[], searched: readonly string[], nhsNumber?: string): StoredEvent[] {
-  const now = new Date().toISOString();
-  const batchId = randomUUID();
-  const seen = new Map<string, { organisation: string; nhsNumber: string; action: 'view' | 'search' }>();
-  for (const { event } of shown) {
-    seen.set(`${event.organisation}/${event.patient.nhsNumber}`, { organisation: event.organisation, nhsNumber: event.patient.nhsNumber, action: 'view' });
+/** Who was read: each patient and organisation shown, or a search per organisation when a query named a patient and found nothing. */
+function readsOf(shown: StoredEvent[], searched: readonly string[], nhsNumber?: string): PatientRead[] {
+  const reads: PatientRead[] = shown.map(({ event }) => ({ organisation: event.organisation, nhsNumber: event.patient.nhsNumber, action: 'view', recordPart: 'access-log' }));
+  if (reads.length === 0 && nhsNumber) {
+    for (const organisation of searched) reads.push({ organisation, nhsNumber, action: 'search', recordPart: 'access-log' });
   }
-  if (seen.size === 0 && nhsNumber) {
-    for (const organisation of searched) seen.set(`search/${organisation}`, { organisation, nhsNumber, action: 'search' });
-  }
-  return [...seen.values()].map((access) => {
-    const event: AccessEvent = {
-      id: randomUUID(),
-      occurredAt: now,
-      system: SELF_AUDIT_SYSTEM,
-      organisation: access.organisation,
-      user: { id: reader.id, role: reader.role },
-      patient: { nhsNumber: access.nhsNumber },
-      action: access.action,
-      purpose: 'audit',
-      recordPart: 'access-log',
-    };
-    return { docId: eventDocId(event.system, event.id), event, sha256: eventFingerprint(event), receivedAt: now, batchId };
-  });
+  return reads;
 }
 
 export async function accessEventRoutes(app: FastifyInstance, options: AccessEventRoutesOptions): Promise<void> {
@@ -84,12 +62,14 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
     if (batch.events.length === 0) {
       return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: batch.rejected });
     }
+    let reference;
     try {
-      await explainBatch(batch.events, options.store, { marginDays: options.explainMarginDays });
+      reference = await lookUpBatchReference(batch.events, options.store, { relationships: true, patientsAsStaff: options.rulesInProcess });
     } catch (err) {
       throw Object.assign(new UnavailableError('the reference data could not be read to explain the batch; nothing was accepted'), { cause: err });
     }
-    const { duplicates } = await options.sink.submit(batch);
+    explainBatch(batch.events, reference, { marginDays: options.explainMarginDays });
+    const { duplicates } = await options.sink.submit({ batchId: batch.batchId, receivedAt: batch.receivedAt, events: batch.events, reference });
     request.log.info({ module: 'ingest', batchId: batch.batchId, system: source.system, accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected.length }, 'batch accepted');
     return reply.code(202).send({ accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected });
   });
@@ -133,8 +113,7 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
       if (err instanceof InvalidCursorError) throw new ApiError('AW_ERR_VALIDATION', err.message);
       throw Object.assign(new UnavailableError('the store is not reachable; retry shortly'), { cause: err });
     }
-    const audit = selfAuditEvents(person, page.events, query.organisation ? [query.organisation] : person.organisations, nhsNumber);
-    if (audit.length > 0) await options.sink.submit({ batchId: audit[0].batchId, receivedAt: audit[0].receivedAt, events: audit });
+    await recordPatientReads(person, readsOf(page.events, query.organisation ? [query.organisation] : person.organisations, nhsNumber), options.sink);
     return {
       events: page.events.map((stored) => ({
         ...stored.event, sha256: stored.sha256, receivedAt: stored.receivedAt,

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../store/port.js';
 import { BackpressureError, UnavailableError } from './errors.js';
-import { processBatch, type IngestBatch } from './processBatch.js';
+import { processBatch, type BatchDetector, type IngestBatch } from './processBatch.js';
 
 /** Where an accepted batch goes. `submit` resolves once the batch is durable. */
 export interface BatchSink {
@@ -22,7 +22,12 @@ export interface BatchQueue {
 export class StoreSink implements BatchSink {
   private inflight = 0;
 
-  constructor(private readonly store: Store, private readonly maxInflight: number, private readonly logger?: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly maxInflight: number,
+    private readonly logger?: Logger,
+    private readonly detector?: BatchDetector,
+  ) {}
 
   async submit(batch: IngestBatch): Promise<{ duplicates: number }> {
     if (this.inflight >= this.maxInflight) {
@@ -30,7 +35,7 @@ export class StoreSink implements BatchSink {
     }
     this.inflight++;
     try {
-      const result = await processBatch(batch, this.store, this.logger);
+      const result = await processBatch(batch, this.store, { logger: this.logger, detector: this.detector });
       return { duplicates: result.duplicates };
     } catch (err) {
       this.logger?.error({ module: 'ingest', batchId: batch.batchId, err }, 'store write failed');

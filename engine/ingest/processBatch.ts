@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../events/accessEvent.js';
 import { canonicalJson } from '../events/canonical.js';
 import type { Logger } from '../log.js';
+import { lookUpBatchReference, type BatchReference } from '../reference/batchReference.js';
 import type { InsertResult, Store } from '../store/port.js';
 
 /** One batch of accepted events on its way to the store (one queue job carries one of these). */
@@ -8,17 +9,53 @@ export interface IngestBatch {
   batchId: string;
   receivedAt: string;
   events: StoredEvent[];
+  /** The batch's reference data, when it was looked up to explain it in this process (never queued). */
+  reference?: BatchReference;
+}
+
+/** What runs the rules over stored events (the rule engine); optional so that storing works without it. */
+export interface BatchDetector {
+  detect(events: readonly StoredEvent[], reference: BatchReference): Promise<unknown>;
+}
+
+export interface ProcessOptions {
+  logger?: Logger;
+  detector?: BatchDetector;
+}
+
+/** Reference data the rules need, when the batch does not carry it (a queued batch). */
+function referenceForRules(events: readonly StoredEvent[], store: Store): Promise<BatchReference> {
+  return lookUpBatchReference(events, store, { relationships: false, patientsAsStaff: true });
+}
+
+async function detect(events: readonly StoredEvent[], reference: BatchReference | undefined, store: Store, batchId: string, options: ProcessOptions): Promise<void> {
+  if (!options.detector || events.length === 0) return;
+  const started = Date.now();
+  await options.detector.detect(events, reference ?? await referenceForRules(events, store));
+  options.logger?.debug({ module: 'rules', batchId, events: events.length, ms: Date.now() - started }, 'batch evaluated');
 }
 
 /**
- * What happens to every accepted batch, in-process or in a queue worker: one bulk write with
- * create semantics. Running it twice for the same batch is safe: the second run counts duplicates.
+ * What happens to every accepted batch in the embedded mode: one bulk write with create
+ * semantics, then the rules over the events this write newly stored. Running it twice for the
+ * same batch is safe: the second run counts duplicates and evaluates nothing. A failure of the
+ * rules does not undo the write (the events are kept); it is logged as an error.
  */
-export async function processBatch(batch: IngestBatch, store: Store, logger?: Logger): Promise<InsertResult> {
+export async function processBatch(batch: IngestBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
   const result = await store.insertEvents(batch.events);
-  logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
+  options.logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
   if (result.quarantined.length > 0) {
-    logger?.warn({ module: 'ingest', batchId: batch.batchId, quarantined: result.quarantined.length }, 'events quarantined by the store');
+    options.logger?.warn({ module: 'ingest', batchId: batch.batchId, quarantined: result.quarantined.length }, 'events quarantined by the store');
+  }
+  if (options.detector) {
+    const inserted = new Set(result.insertedDocIds);
+    const stored = inserted.size === batch.events.length ? batch.events : batch.events.filter((e) => inserted.has(e.docId));
+    try {
+      await detect(stored, batch.reference, store, batch.batchId, options);
+    } catch (err) {
+      // The events are stored and the caller hears 202; what is lost is this batch's alerts, so say so loudly.
+      options.logger?.error({ module: 'rules', batchId: batch.batchId, events: stored.length, reason: (err as Error).message }, 'the rules could not evaluate a stored batch; its alerts were not raised');
+    }
   }
   return result;
 }
@@ -46,12 +83,21 @@ export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
   return { batchId: batch.batchId, receivedAt: batch.receivedAt, count: batch.events.length, eventsJson: `[${text}]` };
 }
 
-/** processBatch for a queued batch: safe to run twice (the second run counts duplicates). */
-export async function processQueuedBatch(batch: QueuedBatch, store: Store, logger?: Logger): Promise<InsertResult> {
-  if (store.insertEventsJson) {
-    const result = await store.insertEventsJson(batch.eventsJson);
-    logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
+/**
+ * processBatch for a queued batch. The rules see every event of the job, not only those this run
+ * stored: the API queues only events not yet stored, so an event already stored here was stored by
+ * an earlier run of this same job that stopped before its rules ran (a crashed worker). Rules are
+ * idempotent per event (alerts and window sets keep events by id), so evaluating again is safe.
+ */
+export async function processQueuedBatch(batch: QueuedBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
+  if (!store.insertEventsJson) {
+    const events = JSON.parse(batch.eventsJson) as StoredEvent[];
+    const result = await store.insertEvents(events);
+    await detect(events, undefined, store, batch.batchId, options);
     return result;
   }
-  return processBatch({ batchId: batch.batchId, receivedAt: batch.receivedAt, events: JSON.parse(batch.eventsJson) as StoredEvent[] }, store, logger);
+  const result = await store.insertEventsJson(batch.eventsJson);
+  options.logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
+  if (options.detector) await detect(JSON.parse(batch.eventsJson) as StoredEvent[], undefined, store, batch.batchId, options);
+  return result;
 }

@@ -1,3 +1,4 @@
+import type { Alert, AlertStatus, AlertUpdate, Severity, Suppression } from '../alerts/alert.js';
 import type { StoredEvent } from '../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../reference/referenceData.js';
 
@@ -9,6 +10,8 @@ export interface InsertResult {
   duplicates: number;
   /** Events the store refused for their content (e.g. an Elasticsearch mapping error), kept in quarantine with the reason. */
   quarantined: { docId: string; reason: string }[];
+  /** The docIds this call newly stored (neither duplicates nor quarantined): the events to evaluate rules on. */
+  insertedDocIds: string[];
 }
 
 export interface EventQuery {
@@ -70,6 +73,11 @@ export interface ReferenceStore {
   upsertRelationships(relationships: StoredRelationship[]): Promise<void>;
   findStaff(keys: StaffKey[]): Promise<StoredStaff[]>;
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]>;
+  /**
+   * Every staff record, at any organisation, whose own `nhsNumber` is one of these: for the
+   * "own record" and "co-worker's record" rules.
+   */
+  findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]>;
   /** Every relationship of these patients, whatever its organisation or period. */
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]>;
 }
@@ -121,8 +129,50 @@ export interface CredentialStore {
   countPeopleWithRole(role: PersonRole): Promise<number>;
 }
 
+export interface AlertQuery {
+  /** Only alerts of these organisations (the caller's scope). Empty means none. */
+  organisations: string[];
+  status?: AlertStatus;
+  ruleId?: string;
+  severity?: Severity;
+  userId?: string;
+  nhsNumber?: string;
+  organisation?: string;
+  /** `alert` (the default for people) or `signal`. */
+  raises?: 'alert' | 'signal';
+  /** Alerts last seen at or after this instant (RFC 3339). */
+  from?: string;
+  /** Alerts first seen before this instant (RFC 3339). */
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  nextCursor?: string;
+}
+
+/**
+ * Alerts and suppressions.
+ * Promises: `recordAlerts` keeps at most one open alert per `(ruleId, subjectKey(subject))`,
+ * merging each update into it with `mergeAlert` (evidence is a set by docId, so recording the same
+ * update twice changes nothing), or opens one with a new id; it is durable when it resolves and is
+ * safe to call from several processes at once (the scaled store merges atomically per alert).
+ * Queries list alerts by `lastSeenAt` newest first, then `id`, paged by an opaque cursor.
+ * Leaves out: suppression (the caller filters updates first) and triage (status changes come with incidents).
+ */
+export interface AlertStore {
+  recordAlerts(updates: AlertUpdate[], now: string): Promise<{ opened: number; updated: number }>;
+  queryAlerts(query: AlertQuery): Promise<AlertPage>;
+  getAlert(id: string): Promise<Alert | undefined>;
+  putSuppression(suppression: Suppression): Promise<void>;
+  /** Suppressions of these organisations that have not expired at `now`. */
+  activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]>;
+}
+
 /** The whole store: one adapter per backend (DuckDB embedded, Elasticsearch scaled). */
-export interface Store extends EventStore, ReferenceStore, CredentialStore {
+export interface Store extends EventStore, ReferenceStore, CredentialStore, AlertStore {
   readonly kind: 'duckdb' | 'elasticsearch';
   /** Creates tables, indices or templates when missing. Safe to call more than once. */
   init(): Promise<void>;

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessEvent, StoredEvent } from '../events/accessEvent.js';
-import { eventDocId, eventFingerprint } from '../events/canonical.js';
+import { canonicalJson, eventDocId, eventFingerprint } from '../events/canonical.js';
 import type { Patient, Relationship, Staff, Stored } from '../reference/referenceData.js';
 import type { Store } from './port.js';
 
 export interface StoreContractOptions {
   /** The backend makes writes visible to searches only after a refresh (Elasticsearch). */
   refresh?: (store: Store) => Promise<void>;
+  /** A new store on the same data as a closed one (the same file or index prefix), for restart tests. */
+  reopen?: (closed: Store) => Promise<Store>;
 }
 
 function storedEvent(overrides: Partial<AccessEvent> & { id: string }, original?: unknown): StoredEvent {
@@ -80,16 +82,31 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
 
     it('stores a batch once and counts a replay as duplicates', async () => {
       const batch = [storedEvent({ id: 'a' }), storedEvent({ id: 'b' }), storedEvent({ id: 'c' })];
-      expect(await store.insertEvents(batch)).toEqual({ inserted: 3, duplicates: 0, quarantined: [] });
-      const replay = await store.insertEvents([...batch, storedEvent({ id: 'd' })]);
-      expect(replay).toEqual({ inserted: 1, duplicates: 3, quarantined: [] });
+      const first = await store.insertEvents(batch);
+      expect(first).toEqual({ inserted: 3, duplicates: 0, quarantined: [], insertedDocIds: expect.any(Array) });
+      expect(first.insertedDocIds.sort()).toEqual(batch.map((e) => e.docId).sort());
+      expect(await store.insertEvents(batch)).toEqual({ inserted: 0, duplicates: 3, quarantined: [], insertedDocIds: [] });
+      const d = storedEvent({ id: 'd' });
+      const replay = await store.insertEvents([batch[1], d, batch[0]]);
+      expect(replay).toEqual({ inserted: 1, duplicates: 2, quarantined: [], insertedDocIds: [d.docId] });
       await visible();
       expect(await store.countEvents()).toBe(4);
     });
 
+    it('stores a batch given as JSON text like any other (stores that take one)', async (context) => {
+      if (!store.insertEventsJson) context.skip();
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => storedEvent({ id }));
+      // As a queue job carries it: each event in canonical key order.
+      const json = (batch: StoredEvent[]) => JSON.stringify(batch.map((e) => ({ ...e, event: JSON.parse(canonicalJson(e.event)) })));
+      expect(await store.insertEventsJson!(json([a, b]))).toEqual({ inserted: 2, duplicates: 0, quarantined: [], insertedDocIds: [a.docId, b.docId] });
+      expect(await store.insertEventsJson!(json([b, c]))).toEqual({ inserted: 1, duplicates: 1, quarantined: [], insertedDocIds: [c.docId] });
+      await visible();
+      expect(await store.countEvents()).toBe(3);
+    });
+
     it('treats the same (system, id) twice in one batch as one event and one duplicate', async () => {
       const result = await store.insertEvents([storedEvent({ id: 'x' }), storedEvent({ id: 'x' })]);
-      expect(result).toMatchObject({ inserted: 1, duplicates: 1 });
+      expect(result).toMatchObject({ inserted: 1, duplicates: 1, insertedDocIds: [storedEvent({ id: 'x' }).docId] });
       await visible();
       expect(await store.countEvents()).toBe(1);
     });
@@ -105,6 +122,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       expect(results.reduce((sum, r) => sum + r.inserted, 0)).toBe(3);
       expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(4);
       expect(results[0]).toMatchObject({ inserted: 1, duplicates: 1 });
+      // Each new event is reported as inserted by exactly one of the writers.
+      expect(results.flatMap((r) => r.insertedDocIds).sort()).toEqual([b, c, d].map((e) => e.docId).sort());
       await visible();
       expect(await store.countEvents()).toBe(4);
     });
@@ -220,6 +239,22 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
         await visible();
         expect(await store.findStaff([{ userId: 'G1234567', organisation: 'A81001' }])).toEqual([staff({ role: 'R8003', end: '2026-11-30' }, received(1))]);
         expect(await store.findPatients(['9434765919'])).toEqual([patient({ surname: 'Brown', optOuts: ['national'] }, received(2))]);
+      });
+
+      it('finds staff by their own NHS number at every organisation, and stops when a record no longer has it', async () => {
+        const ann = staff({ nhsNumber: '9434765870' });
+        const annElsewhere = staff({ organisation: 'RRK', nhsNumber: '9434765870', roleClass: 'admin' });
+        const bob = staff({ userId: 'G7654321', name: 'Bob', nhsNumber: '9434765919' });
+        const carol = staff({ userId: 'G1111111', name: 'Carol' });
+        await store.upsertStaff([ann, annElsewhere, bob, carol]);
+        await visible();
+        expect(sorted(await store.findStaffByNhsNumbers(['9434765870', '9449306060', '9434765870']))).toEqual(sorted([ann, annElsewhere]));
+        expect(sorted(await store.findStaffByNhsNumbers(['9434765919', '9434765870']))).toEqual(sorted([ann, annElsewhere, bob]));
+        const bobCorrected = staff({ userId: 'G7654321', name: 'Bob' }, received(1));
+        await store.upsertStaff([bobCorrected]);
+        await visible();
+        expect(await store.findStaffByNhsNumbers(['9434765919'])).toEqual([]);
+        expect(await store.findStaffByNhsNumbers([])).toEqual([]);
       });
 
       it('looks up patients by NHS number exactly as stored', async () => {

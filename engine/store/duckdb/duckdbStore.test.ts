@@ -1,10 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AlertUpdate } from '../../alerts/alert.js';
 import type { AccessEvent } from '../../events/accessEvent.js';
 import { eventDocId, eventFingerprint } from '../../events/canonical.js';
 import { ThreadedDuckdbStore } from './threadedDuckdbStore.js';
+import { alertStoreContract } from '../alertStoreContract.js';
+import type { Store } from '../port.js';
 import { storeContract } from '../storeContract.js';
 import { DuckdbStore } from './duckdbStore.js';
 
@@ -12,7 +16,16 @@ const dir = mkdtempSync(join(tmpdir(), 'accesswatch-duckdb-'));
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-storeContract('duckdb', async () => new DuckdbStore({ path: join(dir, `store-${n++}.duckdb`) }));
+const paths = new WeakMap<Store, string>();
+function openStore(path: string): DuckdbStore {
+  const store = new DuckdbStore({ path });
+  paths.set(store, path);
+  return store;
+}
+const contractOptions = { reopen: async (closed: Store) => openStore(paths.get(closed)!) };
+
+storeContract('duckdb', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
+alertStoreContract('duckdb', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
 
 describe('the embedded store after a restart', () => {
   it('still knows every stored event, so a replay counts as duplicates', async () => {
@@ -33,6 +46,54 @@ describe('the embedded store after a restart', () => {
     expect((await store.existingEventIds([batch[0].docId, batch[2500].docId])).size).toBe(1);
     expect(await store.insertEvents(batch)).toMatchObject({ inserted: 1000, duplicates: 2000 });
     expect(await store.countEvents()).toBe(3000);
+    await store.close();
+  });
+});
+
+/** Runs SQL on a database file while no store has it open (as an older version, or a tool, would). */
+async function onFile(path: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  await connection.run(sql);
+  connection.closeSync();
+  instance.closeSync();
+}
+
+describe('the embedded store opening a file written before', () => {
+  it('finds staff by NHS number in a staff table that had no nhs_number column', async () => {
+    const path = join(dir, 'old-staff.duckdb');
+    const ann = { userId: 'G1234567', organisation: 'A81001', name: 'Ann', surname: 'Lee', role: 'R8000', roleClass: 'clinical', nhsNumber: '9434765870', start: '2020-01-06' };
+    await onFile(path, `CREATE TABLE staff (user_id VARCHAR NOT NULL, organisation VARCHAR NOT NULL, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL,
+        PRIMARY KEY (user_id, organisation));
+      INSERT INTO staff VALUES ('G1234567', 'A81001', '${JSON.stringify(ann)}', '2026-11-20T09:00:00.000Z'),
+        ('G7654321', 'A81001', '${JSON.stringify({ ...ann, userId: 'G7654321', nhsNumber: undefined })}', '2026-11-20T09:00:00.000Z')`);
+    const store = new DuckdbStore({ path });
+    await store.init();
+    expect(await store.findStaffByNhsNumbers(['9434765870'])).toEqual([{ record: ann, receivedAt: '2026-11-20T09:00:00.000Z' }]);
+    await store.upsertStaff([{ record: { ...ann, userId: 'G7654321', roleClass: 'clinical' }, receivedAt: '2026-11-21T09:00:00.000Z' }]);
+    expect((await store.findStaffByNhsNumbers(['9434765870'])).map((staff) => staff.record.userId).sort()).toEqual(['G1234567', 'G7654321']);
+    await store.close();
+  });
+
+  it('opens a new alert once the open one has been closed (triaged)', async () => {
+    const path = join(dir, 'triaged.duckdb');
+    const update = (id: string): AlertUpdate => ({
+      ruleId: 'co-worker-record', title: "Access to a co-worker's record", severity: 'medium', raises: 'alert',
+      subject: { organisation: 'A81001', userId: 'G1234567', nhsNumber: '9434765919' },
+      firstSeenAt: '2026-11-20T09:00:00Z', lastSeenAt: '2026-11-20T09:00:00Z', explanation: { text: 'co-worker' },
+      evidence: [{ docId: eventDocId('emis-a81001', id), system: 'emis-a81001', id, occurredAt: '2026-11-20T09:00:00Z' }],
+    });
+    let store = new DuckdbStore({ path });
+    await store.init();
+    await store.recordAlerts([update('e1')], '2026-11-21T09:00:00Z');
+    await store.close();
+    await onFile(path, `UPDATE alerts SET status = 'dismissed', alert = json_merge_patch(alert, '{"status":"dismissed"}')`);
+    store = new DuckdbStore({ path });
+    await store.init();
+    expect(await store.recordAlerts([update('e2')], '2026-11-22T09:00:00Z')).toEqual({ opened: 1, updated: 0 });
+    const open = (await store.queryAlerts({ organisations: ['A81001'], status: 'open', limit: 10 })).alerts;
+    expect(open.map((alert) => alert.evidence.map((ref) => ref.id))).toEqual([['e2']]);
+    expect((await store.queryAlerts({ organisations: ['A81001'], status: 'dismissed', limit: 10 })).alerts[0].evidence.map((ref) => ref.id)).toEqual(['e1']);
     await store.close();
   });
 });

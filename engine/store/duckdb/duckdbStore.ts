@@ -6,12 +6,16 @@ import {
 } from '@duckdb/node-api';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
-import type { EventPage, EventQuery, InsertResult, Person, Source, Store } from '../port.js';
+import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
+import type { RecordedAlerts } from '../../alerts/openAlerts.js';
+import type { AlertPage, AlertQuery, EventPage, EventQuery, InsertResult, Person, Source, Store } from '../port.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
 import { copyRows, emptyRows, eventRowsOf, type EventRows } from './eventRows.js';
 import * as reference from './referenceTables.js';
+import * as alerts from './alertTables.js';
+import * as credentials from './credentialTables.js';
 
 /** Rows written between checkpoints of the write-ahead log into the database file. */
 const CHECKPOINT_ROWS = 200_000;
@@ -43,14 +47,6 @@ CREATE TABLE IF NOT EXISTS events (
   organisation VARCHAR NOT NULL, user_id VARCHAR NOT NULL, nhs_number VARCHAR NOT NULL, action VARCHAR NOT NULL,
   received_at TIMESTAMPTZ NOT NULL, batch_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
   event VARCHAR NOT NULL, original VARCHAR, explained BOOLEAN, explanation VARCHAR
-);
-CREATE TABLE IF NOT EXISTS sources (
-  system VARCHAR PRIMARY KEY, organisations VARCHAR[] NOT NULL, scopes VARCHAR[] NOT NULL,
-  key_hash VARCHAR NOT NULL, created_at VARCHAR NOT NULL, revoked_at VARCHAR
-);
-CREATE TABLE IF NOT EXISTS people (
-  token_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, organisations VARCHAR[] NOT NULL,
-  created_at VARCHAR NOT NULL, revoked_at VARCHAR, id VARCHAR
 );
 `;
 
@@ -105,10 +101,12 @@ export class DuckdbStore implements Store {
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
     await this.writer.run(SCHEMA);
-    await this.writer.run('ALTER TABLE people ADD COLUMN IF NOT EXISTS id VARCHAR');
+    await this.writer.run(credentials.CREDENTIAL_SCHEMA);
     await this.writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS explained BOOLEAN');
     await this.writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS explanation VARCHAR');
     await this.writer.run(reference.REFERENCE_SCHEMA);
+    await reference.upgradeReferenceTables(this.writer);
+    await this.writer.run(alerts.ALERT_SCHEMA);
     await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
     await this.writer.run("SET checkpoint_threshold = '1GB'");
@@ -206,7 +204,7 @@ export class DuckdbStore implements Store {
   private async writeGroup(batches: EventRows[]): Promise<InsertResult[]> {
     const claimed = await this.storedAmong(this.write, batches.flatMap((rows) => rows.docId));
     const fresh = emptyRows();
-    const inserted = batches.map((rows) => {
+    const insertedDocIds = batches.map((rows) => {
       const positions: number[] = [];
       rows.docId.forEach((docId, position) => {
         if (!claimed.has(docId)) {
@@ -215,12 +213,14 @@ export class DuckdbStore implements Store {
         }
       });
       copyRows(rows, positions, fresh);
-      return positions.length;
+      return positions.map((position) => rows.docId[position]);
     });
     await this.append(fresh);
     for (const docId of fresh.docId) this.stored.add(docId);
     this.rowsSinceCheckpoint += fresh.docId.length;
-    return batches.map((rows, i) => ({ inserted: inserted[i], duplicates: rows.docId.length - inserted[i], quarantined: [] }));
+    return batches.map((rows, i) => ({
+      inserted: insertedDocIds[i].length, duplicates: rows.docId.length - insertedDocIds[i].length, quarantined: [], insertedDocIds: insertedDocIds[i],
+    }));
   }
 
   /** Which of these ids are stored: the index rules most out, the table settles the rest. */
@@ -342,6 +342,10 @@ export class DuckdbStore implements Store {
     return reference.findStaff(this.read, keys);
   }
 
+  findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]> {
+    return reference.findStaffByNhsNumbers(this.read, nhsNumbers);
+  }
+
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> {
     return reference.findPatients(this.read, nhsNumbers);
   }
@@ -350,81 +354,32 @@ export class DuckdbStore implements Store {
     return reference.findRelationships(this.read, nhsNumbers);
   }
 
-  async putSource(source: Source): Promise<void> {
-    await this.writes.run(() => this.write.run(
-      `INSERT OR REPLACE INTO sources VALUES ($system, ${listLiteral(source.organisations)}, ${listLiteral(source.scopes)}, $keyHash, $createdAt, NULL)`,
-      { system: source.system, keyHash: source.keyHash, createdAt: source.createdAt },
-    ));
+  recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> {
+    return this.writes.run(() => alerts.recordAlerts(this.write, updates, now));
   }
 
-  async findSourceByKeyHash(keyHash: string): Promise<Source | undefined> {
-    return this.sourceWhere('key_hash = $value', keyHash);
+  queryAlerts(query: AlertQuery): Promise<AlertPage> {
+    return alerts.queryAlerts(this.read, query);
   }
 
-  private async sourceWhere(condition: string, value: string): Promise<Source | undefined> {
-    const rows = (await this.read.runAndReadAll(`SELECT * FROM sources WHERE ${condition}`, { value })).getRowObjectsJS();
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      system: String(row.system),
-      organisations: row.organisations as string[],
-      scopes: row.scopes as Source['scopes'],
-      keyHash: String(row.key_hash),
-      createdAt: String(row.created_at),
-      ...(row.revoked_at === null ? {} : { revokedAt: String(row.revoked_at) }),
-    };
+  getAlert(id: string): Promise<Alert | undefined> {
+    return alerts.getAlert(this.read, id);
   }
 
-  async revokeSource(system: string, at: string): Promise<boolean> {
-    return this.writes.run(async () => {
-      const result = await this.write.runAndReadAll(
-        'UPDATE sources SET revoked_at = $at WHERE system = $system AND revoked_at IS NULL RETURNING system', { at, system },
-      );
-      return result.getRows().length > 0;
-    });
+  putSuppression(suppression: Suppression): Promise<void> {
+    return this.writes.run(() => alerts.putSuppression(this.write, suppression));
   }
 
-  async putPerson(person: Person): Promise<void> {
-    await this.writes.run(() => this.write.run(
-      `INSERT OR REPLACE INTO people (token_hash, name, role, organisations, created_at, revoked_at, id)
-        VALUES ($tokenHash, $name, $role, ${listLiteral(person.organisations)}, $createdAt, NULL, $id)`,
-      { tokenHash: person.tokenHash, name: person.name, role: person.role, createdAt: person.createdAt, id: person.id },
-    ));
+  activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]> {
+    return alerts.activeSuppressions(this.read, organisations, now);
   }
 
-  async countPeopleWithRole(role: Person['role']): Promise<number> {
-    const result = await this.read.runAndReadAll('SELECT count(*) FROM people WHERE role = $role', { role });
-    return Number(result.getRows()[0][0]);
-  }
-
-  async findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> {
-    return this.personWhere('token_hash = $value', tokenHash);
-  }
-
-  async findPersonByName(name: string): Promise<Person | undefined> {
-    return this.personWhere('name = $value', name);
-  }
-
-  async findSource(system: string): Promise<Source | undefined> {
-    return this.sourceWhere('system = $value', system);
-  }
-
-  private async personWhere(condition: string, value: string): Promise<Person | undefined> {
-    const rows = (await this.read.runAndReadAll(`SELECT * FROM people WHERE ${condition} ORDER BY created_at DESC LIMIT 1`, { value })).getRowObjectsJS();
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      id: row.id === null ? `person-${String(row.token_hash).slice(0, 12)}` : String(row.id),
-      tokenHash: String(row.token_hash),
-      name: String(row.name),
-      role: row.role as Person['role'],
-      organisations: row.organisations as string[],
-      createdAt: String(row.created_at),
-      ...(row.revoked_at === null ? {} : { revokedAt: String(row.revoked_at) }),
-    };
-  }
-}
-
-function listLiteral(values: readonly string[]): string {
-  return `[${sqlList([...values])}]::VARCHAR[]`;
+  putSource(source: Source): Promise<void> { return this.writes.run(() => credentials.putSource(this.write, source)); }
+  findSource(system: string): Promise<Source | undefined> { return credentials.findSourceWhere(this.read, 'system', system); }
+  findSourceByKeyHash(keyHash: string): Promise<Source | undefined> { return credentials.findSourceWhere(this.read, 'key_hash', keyHash); }
+  revokeSource(system: string, at: string): Promise<boolean> { return this.writes.run(() => credentials.revokeSource(this.write, system, at)); }
+  putPerson(person: Person): Promise<void> { return this.writes.run(() => credentials.putPerson(this.write, person)); }
+  countPeopleWithRole(role: Person['role']): Promise<number> { return credentials.countPeopleWithRole(this.read, role); }
+  findPersonByTokenHash(tokenHash: string): Promise<Person | undefined> { return credentials.findPersonWhere(this.read, 'token_hash', tokenHash); }
+  findPersonByName(name: string): Promise<Person | undefined> { return credentials.findPersonWhere(this.read, 'name', name); }
 }

@@ -14,7 +14,7 @@ import {
 export const REFERENCE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS staff (
   user_id VARCHAR NOT NULL, organisation VARCHAR NOT NULL, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL,
-  PRIMARY KEY (user_id, organisation)
+  nhs_number VARCHAR, PRIMARY KEY (user_id, organisation)
 );
 CREATE TABLE IF NOT EXISTS patients (
   nhs_number VARCHAR PRIMARY KEY, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL
@@ -24,16 +24,32 @@ CREATE TABLE IF NOT EXISTS relationships (
 );
 `;
 
+/**
+ * Brings a database file written by an earlier version up to REFERENCE_SCHEMA: staff gained an
+ * `nhs_number` column (for findStaffByNhsNumbers), filled here from the stored records.
+ */
+export async function upgradeReferenceTables(connection: DuckDBConnection): Promise<void> {
+  const column = await connection.runAndReadAll(
+    "SELECT 1 FROM information_schema.columns WHERE table_name = 'staff' AND column_name = 'nhs_number'",
+  );
+  if (column.getRows().length > 0) return;
+  await connection.run('ALTER TABLE staff ADD COLUMN nhs_number VARCHAR');
+  await connection.run("UPDATE staff SET nhs_number = record->>'$.nhsNumber'");
+}
+
 interface ReferenceTable<T> {
   name: string;
   /** Key and lookup columns, before `record` and `received_at`. */
   columns: string[];
-  valuesOf(record: T): string[];
+  valuesOf(record: T): (string | null)[];
   naturalKey(record: T): string;
 }
 
 const STAFF: ReferenceTable<Staff> = {
-  name: 'staff', columns: ['user_id', 'organisation'], valuesOf: (s) => [s.userId, s.organisation], naturalKey: staffKey,
+  name: 'staff',
+  columns: ['user_id', 'organisation', 'nhs_number'],
+  valuesOf: (s) => [s.userId, s.organisation, s.nhsNumber ?? null],
+  naturalKey: staffKey,
 };
 const PATIENTS: ReferenceTable<Patient> = {
   name: 'patients', columns: ['nhs_number'], valuesOf: (p) => [p.nhsNumber], naturalKey: (p) => p.nhsNumber,
@@ -42,14 +58,14 @@ const RELATIONSHIPS: ReferenceTable<Relationship> = {
   name: 'relationships', columns: ['natural_key', 'nhs_number'], valuesOf: (r) => [relationshipKey(r), r.nhsNumber], naturalKey: relationshipKey,
 };
 
-const varcharList = (values: string[]) => listValue(values);
+const varcharList = (values: (string | null)[]) => listValue(values);
 
 /** Upserts a batch in one statement; a key repeated in the batch keeps its last record (DuckDB refuses a key twice in one statement). */
 async function upsert<T>(connection: DuckDBConnection, table: ReferenceTable<T>, batch: Stored<T>[]): Promise<void> {
   if (batch.length === 0) return;
   const rows = lastByKey(batch, (stored) => table.naturalKey(stored.record));
   const columns = [...table.columns, 'record', 'received_at'];
-  const lists: string[][] = columns.map(() => []);
+  const lists: (string | null)[][] = columns.map(() => []);
   for (const { record, receivedAt } of rows) {
     [...table.valuesOf(record), JSON.stringify(record), receivedAt].forEach((value, column) => lists[column].push(value));
   }
@@ -81,6 +97,12 @@ export async function findStaff(connection: DuckDBConnection, keys: StaffKey[]):
       JOIN (SELECT unnest(from_json($users, '["VARCHAR"]')) AS user_id, unnest(from_json($organisations, '["VARCHAR"]')) AS organisation) k
       USING (user_id, organisation)`,
   { users: unique.map((key) => key.userId), organisations: unique.map((key) => key.organisation) });
+}
+
+export async function findStaffByNhsNumbers(connection: DuckDBConnection, nhsNumbers: string[]): Promise<StoredStaff[]> {
+  if (nhsNumbers.length === 0) return [];
+  return select<Staff>(connection, `SELECT record, received_at FROM staff WHERE nhs_number IN (SELECT unnest(from_json($nhs, '["VARCHAR"]')))`,
+    { nhs: [...new Set(nhsNumbers)] });
 }
 
 export async function findPatients(connection: DuckDBConnection, nhsNumbers: string[]): Promise<StoredPatient[]> {

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alertStoreContract } from '../alertStoreContract.js';
+import type { Store } from '../port.js';
 import { storeContract } from '../storeContract.js';
 import { ThreadedDuckdbStore } from './threadedDuckdbStore.js';
 
@@ -9,7 +11,16 @@ const dir = mkdtempSync(join(tmpdir(), 'accesswatch-duckdb-thread-'));
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-storeContract('duckdb in its own thread', async () => new ThreadedDuckdbStore({ path: join(dir, `store-${n++}.duckdb`) }));
+const paths = new WeakMap<Store, string>();
+function openStore(path: string): ThreadedDuckdbStore {
+  const store = new ThreadedDuckdbStore({ path });
+  paths.set(store, path);
+  return store;
+}
+const contractOptions = { reopen: async (closed: Store) => openStore(paths.get(closed)!) };
+
+storeContract('duckdb in its own thread', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
+alertStoreContract('duckdb in its own thread', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
 
 describe('when the store thread dies', () => {
   it('reports it once, and refuses further work instead of hanging', async () => {

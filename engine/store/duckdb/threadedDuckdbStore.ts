@@ -3,7 +3,9 @@ import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import { InvalidCursorError } from '../cursor.js';
 import { eventRowsOf } from './eventRows.js';
-import type { EventPage, EventQuery, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
+import type { RecordedAlerts } from '../../alerts/openAlerts.js';
+import type { AlertPage, AlertQuery, EventPage, EventQuery, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
 
 /**
@@ -89,8 +91,14 @@ export class ThreadedDuckdbStore implements Store {
   upsertPatients(patients: StoredPatient[]): Promise<void> { return this.call('upsertPatients', [patients]); }
   upsertRelationships(relationships: StoredRelationship[]): Promise<void> { return this.call('upsertRelationships', [relationships]); }
   findStaff(keys: StaffKey[]): Promise<StoredStaff[]> { return this.call('findStaff', [keys]); }
+  findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]> { return this.call('findStaffByNhsNumbers', [nhsNumbers]); }
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> { return this.call('findPatients', [nhsNumbers]); }
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
+  recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
+  queryAlerts(query: AlertQuery): Promise<AlertPage> { return this.call('queryAlerts', [query]); }
+  getAlert(id: string): Promise<Alert | undefined> { return this.call('getAlert', [id]); }
+  putSuppression(suppression: Suppression): Promise<void> { return this.call('putSuppression', [suppression]); }
+  activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]> { return this.call('activeSuppressions', [organisations, now]); }
   putSource(source: Source): Promise<void> { return this.call('putSource', [source]); }
   findSourceByKeyHash(keyHash: string): Promise<Source | undefined> { return this.call('findSourceByKeyHash', [keyHash]); }
   revokeSource(system: string, at: string): Promise<boolean> { return this.call('revokeSource', [system, at]); }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe } from 'vitest';
+import { alertStoreContract } from '../alertStoreContract.js';
+import type { Store } from '../port.js';
 import { storeContract } from '../storeContract.js';
 import { createElasticsearchStore, type ElasticsearchStore } from './elasticsearchStore.js';
 import { indexNamesFor } from './indexNames.js';
@@ -28,15 +30,17 @@ async function deleteNamespace(client: Client, prefix: string): Promise<void> {
 describe.runIf(!!url)('Elasticsearch store against a real cluster', () => {
   const prefixes: string[] = [];
 
-  storeContract(
-    'elasticsearch',
-    async () => {
-      const prefix = `test-${randomUUID()}`;
-      prefixes.push(prefix);
-      return createElasticsearchStore({ node: url!, indexPrefix: prefix });
-    },
-    { refresh: (store) => (store as ElasticsearchStore).refresh() },
-  );
+  const makeStore = async () => {
+    const prefix = `test-${randomUUID()}`;
+    prefixes.push(prefix);
+    return createElasticsearchStore({ node: url!, indexPrefix: prefix });
+  };
+  const options = {
+    refresh: (store: Store) => (store as ElasticsearchStore).refresh(),
+    reopen: async (closed: Store) => createElasticsearchStore({ node: url!, indexPrefix: (closed as ElasticsearchStore).indexNames.prefix }),
+  };
+  storeContract('elasticsearch', makeStore, options);
+  alertStoreContract('elasticsearch', makeStore, options);
 
   afterAll(async () => {
     const client = new Client({ node: url! });

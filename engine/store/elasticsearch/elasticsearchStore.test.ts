@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ElasticsearchLikeServer, actionsIn, type Answer, type Script } from '../../../test/elasticsearchLikeServer.js';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import { InvalidCursorError } from '../cursor.js';
 import type { Source } from '../port.js';
@@ -9,11 +8,13 @@ import type { Patient, Stored } from '../../reference/referenceData.js';
 import { BulkWriteError } from './bulkRetry.js';
 import { createElasticsearchStore, type ElasticsearchStore } from './elasticsearchStore.js';
 
-// The real @elastic/elasticsearch client talks HTTP to a small server started here, which answers
-// with Elasticsearch's own response bodies (fixtures/) and the headers the client insists on.
+// The real @elastic/elasticsearch client talks HTTP to a stand-in server (test/elasticsearchLikeServer.ts)
+// that answers with Elasticsearch's own response bodies (fixtures/).
+
+const fixtures = new URL('./fixtures/', import.meta.url);
 
 function fixtureText(name: string): string {
-  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(name, fixtures), 'utf8');
 }
 function fixture<T>(name: string): T {
   return JSON.parse(fixtureText(name)) as T;
@@ -21,67 +22,6 @@ function fixture<T>(name: string): T {
 
 const events = fixture<StoredEvent[]>('stored-events.json');
 const ids = events.map((event) => event.docId);
-
-interface ReceivedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: string;
-  /** The body's JSON lines (NDJSON for _bulk, one line otherwise). */
-  lines: Record<string, any>[];
-}
-
-interface Answer {
-  status?: number;
-  /** A fixture file name, or a body to send as JSON. */
-  fixture?: string;
-  body?: unknown;
-}
-
-type Script = (request: ReceivedRequest) => Answer;
-
-class ElasticsearchLikeServer {
-  readonly requests: ReceivedRequest[] = [];
-  private constructor(private readonly server: Server, readonly url: string) {}
-
-  static async start(script: Script): Promise<ElasticsearchLikeServer> {
-    let instance: ElasticsearchLikeServer | undefined;
-    const server = createServer((req, res) => {
-      void readBody(req).then((body) => {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        const lines = body.trim() === '' ? [] : body.trim().split('\n').map((line) => JSON.parse(line));
-        const request: ReceivedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, lines };
-        instance?.requests.push(request);
-        const answer = script(request);
-        const text = answer.fixture ? fixtureText(answer.fixture) : JSON.stringify(answer.body ?? {});
-        res.writeHead(answer.status ?? 200, {
-          'content-type': 'application/json',
-          'x-elastic-product': 'Elasticsearch',
-        });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    instance = new ElasticsearchLikeServer(server, `http://127.0.0.1:${port}`);
-    return instance;
-  }
-
-  bulkRequests(): ReceivedRequest[] {
-    return this.requests.filter((request) => request.path === '/_bulk');
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Answers successive _bulk requests with these fixtures, in order. */
 function bulkAnswers(...answers: Answer[]): Script {
@@ -98,7 +38,7 @@ let server: ElasticsearchLikeServer | undefined;
 let store: ElasticsearchStore | undefined;
 
 async function storeAnswering(script: Script, attempts = 3): Promise<ElasticsearchStore> {
-  server = await ElasticsearchLikeServer.start(script);
+  server = await ElasticsearchLikeServer.start(script, fixtures);
   store = createElasticsearchStore({ node: server.url, retry: { attempts, initialDelayMs: 1, maxDelayMs: 4 } });
   return store;
 }
@@ -109,16 +49,6 @@ afterEach(async () => {
   store = undefined;
   server = undefined;
 });
-
-/** The docIds a _bulk body writes, with the action used. */
-function actionsIn(request: ReceivedRequest): { action: string; index: string; id: string }[] {
-  return request.lines
-    .filter((_, position) => position % 2 === 0)
-    .map((line) => {
-      const [action, target] = Object.entries(line)[0] as [string, { _index: string; _id: string }];
-      return { action, index: target._index, id: target._id };
-    });
-}
 
 describe('writing a batch of events through the client', () => {
   it('resends only the busy item, counts the duplicate and quarantines the refused ones', async () => {
@@ -133,6 +63,7 @@ describe('writing a batch of events through the client', () => {
     const result = await es.insertEvents(events);
 
     expect(result.inserted).toBe(3);
+    expect(result.insertedDocIds).toEqual([ids[0], ids[5], ids[2]]);
     expect(result.duplicates).toBe(1);
     expect(result.quarantined).toEqual([
       {
@@ -189,7 +120,7 @@ describe('writing a batch of events through the client', () => {
       bulkAnswers({ status: 429, fixture: 'error-response-coordinating-rejected.json' }, { fixture: 'bulk-response-all-created.json' }),
     );
 
-    expect(await es.insertEvents(events)).toEqual({ inserted: 6, duplicates: 0, quarantined: [] });
+    expect(await es.insertEvents(events)).toEqual({ inserted: 6, duplicates: 0, quarantined: [], insertedDocIds: ids });
     expect(server!.bulkRequests().map((request) => actionsIn(request).length)).toEqual([6, 6]);
   });
 
@@ -213,12 +144,12 @@ describe('writing a batch of events through the client', () => {
 
   it('sends nothing for an empty batch', async () => {
     const es = await storeAnswering(bulkAnswers());
-    expect(await es.insertEvents([])).toEqual({ inserted: 0, duplicates: 0, quarantined: [] });
+    expect(await es.insertEvents([])).toEqual({ inserted: 0, duplicates: 0, quarantined: [], insertedDocIds: [] });
     expect(server!.requests).toEqual([]);
   });
 
   it('retries and then fails with the reason when nothing listens', async () => {
-    const stopped = await ElasticsearchLikeServer.start(bulkAnswers());
+    const stopped = await ElasticsearchLikeServer.start(bulkAnswers(), fixtures);
     await stopped.stop();
     store = createElasticsearchStore({ node: stopped.url, retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 } });
 
@@ -289,8 +220,8 @@ describe('reading events through the client', () => {
 });
 
 describe('setting up and checking the cluster', () => {
-  it('puts the retention policy and the seven templates, named after the prefix', async () => {
-    server = await ElasticsearchLikeServer.start(() => ({ body: { acknowledged: true } }));
+  it('puts the retention policy and the nine templates, named after the prefix', async () => {
+    server = await ElasticsearchLikeServer.start(() => ({ body: { acknowledged: true } }), fixtures);
     store = createElasticsearchStore({ node: server.url, indexPrefix: 'aw-test' });
 
     await store.init();
@@ -304,6 +235,8 @@ describe('setting up and checking the cluster', () => {
       'PUT /_index_template/aw-test-staff',
       'PUT /_index_template/aw-test-patients',
       'PUT /_index_template/aw-test-relationships',
+      'PUT /_index_template/aw-test-alerts',
+      'PUT /_index_template/aw-test-suppressions',
     ]);
     expect(server.requests[0].lines[0].policy.phases.delete).toBeDefined();
     const events = server.requests[1].lines[0];
@@ -468,6 +401,23 @@ describe('reference data through the client', () => {
     });
   });
 
+  it('finds staff by their own NHS number with one terms search, in an order a full page can continue from', async () => {
+    const es = await storeAnswering(() => ({ fixture: 'search-response-staff-by-nhs-number.json' }));
+    const found = await es.findStaffByNhsNumbers(['9434765870', '9434765870']);
+
+    expect(found.map((staff) => [staff.record.userId, staff.record.organisation])).toEqual([['G1234567', 'A81001'], ['G1234567', 'RRK']]);
+    expect(found[1]).toEqual({
+      record: { userId: 'G1234567', organisation: 'RRK', name: 'Ann', surname: 'Lee', role: 'R0260', roleClass: 'admin', nhsNumber: '9434765870', start: '2023-04-01' },
+      receivedAt: '2026-11-21T09:00:00.000Z',
+    });
+    const [search] = server!.requests;
+    expect(server!.requests).toHaveLength(1);
+    expect(search.path).toBe('/accesswatch-staff/_search');
+    expect(search.lines[0]).toEqual({
+      size: 10_000, track_total_hits: false, query: { terms: { nhsNumber: ['9434765870'] } }, sort: [{ userId: 'asc' }, { organisation: 'asc' }],
+    });
+  });
+
   it('asks nothing for empty batches and lookups', async () => {
     const es = await storeAnswering(() => ({ status: 500, body: {} }));
     await es.upsertStaff([]);
@@ -475,6 +425,7 @@ describe('reference data through the client', () => {
     expect(await es.findStaff([])).toEqual([]);
     expect(await es.findPatients([])).toEqual([]);
     expect(await es.findRelationships([])).toEqual([]);
+    expect(await es.findStaffByNhsNumbers([])).toEqual([]);
     expect(server!.requests).toEqual([]);
   });
 });

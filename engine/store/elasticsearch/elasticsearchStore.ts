@@ -11,6 +11,8 @@ import {
   type RefusedEvent,
 } from './bulkRequest.js';
 import { BulkWriteError, retryPolicyFrom, sendInBulk, type BulkSender, type RetryOptions } from './bulkRetry.js';
+import * as alertQuery from './alertQuery.js';
+import { recordAlerts } from './alertDocuments.js';
 import * as credentials from './credentials.js';
 import type { EventDocument } from './eventDocument.js';
 import {
@@ -23,7 +25,7 @@ import {
 } from './eventQuery.js';
 import { indexNamesFor, type IndexNames } from './indexNames.js';
 import {
-  PATIENTS_INDEX, RELATIONSHIPS_INDEX, STAFF_INDEX, findByIds, findRelationshipsOf, findStaffIds, upsertReference,
+  PATIENTS_INDEX, RELATIONSHIPS_INDEX, STAFF_INDEX, findByIds, findRelationshipsOf, findStaffByNhsNumbers, findStaffIds, upsertReference,
 } from './referenceDocuments.js';
 import { eventsRetentionPolicyFor, indexTemplatesFor } from './templates.js';
 
@@ -115,14 +117,17 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
 
     async refresh() {
       await client.indices.refresh({
-        index: [names.eventsPattern, names.quarantine, names.sources, names.people, names.staff, names.patients, names.relationships],
+        index: [
+          names.eventsPattern, names.quarantine, names.sources, names.people, names.staff, names.patients, names.relationships,
+          names.alerts, names.suppressions,
+        ],
         ignore_unavailable: true,
         allow_no_indices: true,
       });
     },
 
     async insertEvents(events: StoredEvent[]): Promise<InsertResult> {
-      if (events.length === 0) return { inserted: 0, duplicates: 0, quarantined: [] };
+      if (events.length === 0) return { inserted: 0, duplicates: 0, quarantined: [], insertedDocIds: [] };
       const { toStore, refused } = routeEvents(events, names);
       const result = await sendInBulk<EventToStore>(sender, toStore, createEventOperations, 'events');
       for (const failure of result.refused) {
@@ -134,6 +139,7 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
         inserted: result.written.length,
         duplicates: result.duplicates.length,
         quarantined: refused.map((event) => ({ docId: event.stored.docId, reason: describeRefusal(event) })),
+        insertedDocIds: result.written.map((event) => event.stored.docId),
       };
     },
 
@@ -164,8 +170,15 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     upsertPatients: (patients) => upsertReference(sender, names, PATIENTS_INDEX, patients),
     upsertRelationships: (relationships) => upsertReference(sender, names, RELATIONSHIPS_INDEX, relationships),
     findStaff: (keys) => findByIds(client, names.staff, findStaffIds(keys)),
+    findStaffByNhsNumbers: (nhsNumbers) => findStaffByNhsNumbers(client, names, nhsNumbers),
     findPatients: (nhsNumbers) => findByIds(client, names.patients, nhsNumbers),
     findRelationships: (nhsNumbers) => findRelationshipsOf(client, names, nhsNumbers),
+
+    recordAlerts: (updates, now) => recordAlerts(sender, names, updates, now),
+    queryAlerts: (query) => alertQuery.queryAlerts(client, names, query),
+    getAlert: (id) => alertQuery.getAlert(client, names, id),
+    putSuppression: (suppression) => alertQuery.putSuppression(client, names, suppression),
+    activeSuppressions: (organisations, now) => alertQuery.activeSuppressions(client, names, organisations, now),
 
     putSource: (source) => credentials.putSource(client, names, source),
     findSourceByKeyHash: (keyHash) => credentials.findSourceByKeyHash(client, names, keyHash),

@@ -15,6 +15,8 @@ export interface IndexNames {
   readonly staff: string;
   readonly patients: string;
   readonly relationships: string;
+  readonly alerts: string;
+  readonly suppressions: string;
   /** The ILM policy that deletes old events indices. */
   readonly eventsRetentionPolicy: string;
 }
@@ -39,6 +41,8 @@ export function indexNamesFor(prefix: string): IndexNames {
     staff: `${prefix}-staff`,
     patients: `${prefix}-patients`,
     relationships: `${prefix}-relationships`,
+    alerts: `${prefix}-alerts`,
+    suppressions: `${prefix}-suppressions`,
     eventsRetentionPolicy: `${prefix}-events-retention`,
   };
 }

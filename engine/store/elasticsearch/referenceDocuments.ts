@@ -11,7 +11,7 @@ import type { IndexNames } from './indexNames.js';
  * `<prefix>-patients` (`_id` = NHS number) and `<prefix>-relationships` (`_id` = hash of the
  * natural key). A document is the record's fields plus `receivedAt` (and a relationship's
  * `naturalKey`). Upserts are bulk `index` actions; staff and patients are read back with one
- * `mget` (realtime), relationships with one `terms` search on `nhsNumber`.
+ * `mget` (realtime), relationships (and staff by their own NHS number) with one `terms` search on `nhsNumber`.
  */
 
 /** One kind of reference data: its index, document id and document. */
@@ -105,34 +105,47 @@ export const findStaffIds = (keys: StaffKey[]) => keys.map((key) => keyHash(staf
 /** Most hits one search returns (`index.max_result_window`). */
 export const MAX_HITS = 10_000;
 
-/** The search for every relationship of some patients, in natural-key order so a full page can be followed by the next. */
-export function relationshipsSearchRequest(names: IndexNames, nhsNumbers: string[], after?: estypes.SortResults): estypes.SearchRequest {
+/**
+ * The search for every record in `index` whose `field` (a keyword) is one of `values`, sorted on
+ * fields that identify a document so that a full page can be followed by the next.
+ */
+export function recordsWhereRequest(
+  index: string, field: string, values: string[], sortFields: string[], after?: estypes.SortResults,
+): estypes.SearchRequest {
   return {
-    index: names.relationships,
+    index,
     ignore_unavailable: true,
     allow_no_indices: true,
     size: MAX_HITS,
     track_total_hits: false,
-    query: { terms: { nhsNumber: [...new Set(nhsNumbers)] } },
-    sort: [{ naturalKey: 'asc' }],
+    query: { terms: { [field]: [...new Set(values)] } },
+    sort: sortFields.map((sortField) => ({ [sortField]: 'asc' as const })),
     ...(after ? { search_after: after } : {}),
   };
 }
 
 /**
- * Every relationship of these patients: one search, and another only when a page comes back full
- * (more than 10 000 relationships for one batch's patients). Searches see writes after the refresh
- * interval (a second), unlike `mget`.
+ * Every record of {@link recordsWhereRequest}: one search, and another only when a page comes
+ * back full (more than 10 000 records for one batch). Searches see writes after the refresh
+ * interval (a second), unlike `mget`; reference writes wait for it.
  */
-export async function findRelationshipsOf(client: Client, names: IndexNames, nhsNumbers: string[]): Promise<Stored<Relationship>[]> {
-  if (nhsNumbers.length === 0) return [];
-  const found: Stored<Relationship>[] = [];
+async function findRecordsWhere<T>(client: Client, index: string, field: string, values: string[], sortFields: string[]): Promise<Stored<T>[]> {
+  if (values.length === 0) return [];
+  const found: Stored<T>[] = [];
   let after: estypes.SortResults | undefined;
   for (;;) {
-    const response = await client.search<Record<string, unknown>>(relationshipsSearchRequest(names, nhsNumbers, after));
+    const response = await client.search<Record<string, unknown>>(recordsWhereRequest(index, field, values, sortFields, after));
     const { hits } = response.hits;
-    for (const hit of hits) if (hit._source) found.push(storedFrom<Relationship>(hit._source));
+    for (const hit of hits) if (hit._source) found.push(storedFrom<T>(hit._source));
     if (hits.length < MAX_HITS) return found;
     after = hits[hits.length - 1].sort;
   }
 }
+
+/** Every relationship of these patients, whatever its organisation or period. */
+export const findRelationshipsOf = (client: Client, names: IndexNames, nhsNumbers: string[]): Promise<Stored<Relationship>[]> =>
+  findRecordsWhere(client, names.relationships, 'nhsNumber', nhsNumbers, ['naturalKey']);
+
+/** Every staff record, at any organisation, whose own NHS number is one of these. */
+export const findStaffByNhsNumbers = (client: Client, names: IndexNames, nhsNumbers: string[]): Promise<Stored<Staff>[]> =>
+  findRecordsWhere(client, names.staff, 'nhsNumber', nhsNumbers, ['userId', 'organisation']);

@@ -4,6 +4,8 @@ import type { AccessEvent, StoredEvent } from '../../events/accessEvent.js';
 import type { Person, Source } from '../port.js';
 import type { ExplainedBy, Explanation } from '../../explain/explanation.js';
 import type { Address, Patient, Relationship, Staff } from '../../reference/referenceData.js';
+import type { Alert, AlertExplanation, EvidenceRef, Suppression } from '../../alerts/alert.js';
+import type { AlertDocument } from './alertDocuments.js';
 import type { QuarantineDocument } from './bulkRequest.js';
 import { eventsIndexFor, indexNamesFor } from './indexNames.js';
 import { TEMPLATE_FILES, eventsRetentionPolicyFor, indexTemplatesFor, type TemplateName } from './templates.js';
@@ -50,8 +52,20 @@ const relationshipFields: Record<keyof Relationship, true> = {
 };
 const addressPaths = Object.keys(addressFields).map((field) => `address.${field}`);
 
+const alertFields: Record<Exclude<keyof Alert, 'explanation' | 'evidence'>, true> = {
+  id: true, ruleId: true, title: true, severity: true, status: true, raises: true, organisation: true, userId: true, nhsNumber: true,
+  system: true, firstSeenAt: true, lastSeenAt: true, eventCount: true, score: true, createdAt: true, updatedAt: true,
+};
+const alertExplanationFields: Record<keyof AlertExplanation, true> = { text: true, checked: true, why: true, details: true };
+const evidenceFields: Record<keyof EvidenceRef, true> = { docId: true, system: true, id: true, occurredAt: true };
+const alertStoreFields: Record<Exclude<keyof AlertDocument, keyof Alert>, true> = { subjectKey: true, generation: true, latestGeneration: true };
+const suppressionFields: Record<keyof Suppression, true> = {
+  id: true, organisation: true, ruleId: true, userId: true, nhsNumber: true, expiresAt: true, reason: true, createdBy: true, createdAt: true,
+};
+
 interface FieldMapping {
   type?: string;
+  index?: boolean;
   enabled?: boolean;
   dynamic?: string;
   properties?: Record<string, FieldMapping>;
@@ -79,9 +93,10 @@ function mappedFields(mapping: FieldMapping, parent = ''): Map<string, FieldMapp
 describe('index templates and retention policy as data', () => {
   const files = readdirSync(templatesDir).filter((file) => file.endsWith('.json'));
 
-  it('keeps the seven templates and the retention policy in templates/', () => {
+  it('keeps the nine templates and the retention policy in templates/', () => {
     expect(files.sort()).toEqual([
-      'events-retention-policy.json', 'events.json', 'patients.json', 'people.json', 'quarantine.json', 'relationships.json', 'sources.json', 'staff.json',
+      'alerts.json', 'events-retention-policy.json', 'events.json', 'patients.json', 'people.json', 'quarantine.json', 'relationships.json',
+      'sources.json', 'staff.json', 'suppressions.json',
     ]);
   });
 
@@ -149,6 +164,34 @@ describe('index templates and retention policy as data', () => {
     expect(fields('relationships')).toEqual([...Object.keys(relationshipFields), 'naturalKey', 'receivedAt'].sort());
   });
 
+  it('maps exactly the fields of an alert, its explanation and evidence, plus what the store adds', () => {
+    expect([...mappedFields(mappingOf('alerts')).keys()].sort()).toEqual([
+      ...Object.keys(alertFields),
+      ...Object.keys(alertExplanationFields).map((field) => `explanation.${field}`),
+      ...Object.keys(evidenceFields).map((field) => `evidence.${field}`),
+      ...Object.keys(alertStoreFields),
+    ].sort());
+  });
+
+  it('maps alert times as date, counts as integer, words as text, details as stored-only and every other alert field as keyword', () => {
+    const special: Record<string, FieldMapping> = {
+      firstSeenAt: { type: 'date' }, lastSeenAt: { type: 'date' }, createdAt: { type: 'date' }, updatedAt: { type: 'date' },
+      'evidence.occurredAt': { type: 'date' }, eventCount: { type: 'integer' }, score: { type: 'integer' },
+      generation: { type: 'integer' }, latestGeneration: { type: 'integer' },
+      'explanation.text': { type: 'text' }, 'explanation.why': { type: 'text' }, 'explanation.checked': { type: 'text', index: false },
+      // Details are a rule's own figures (any names): kept in _source, never mapped, so strict mapping cannot refuse them.
+      'explanation.details': { type: 'object', enabled: false },
+    };
+    for (const [path, field] of mappedFields(mappingOf('alerts'))) expect({ path, field }).toEqual({ path, field: special[path] ?? { type: 'keyword' } });
+  });
+
+  it('maps exactly the fields of a suppression: expiry and creation as date, the reason as text, the rest as keyword', () => {
+    const fields = mappedFields(mappingOf('suppressions'));
+    expect([...fields.keys()].sort()).toEqual(Object.keys(suppressionFields).sort());
+    const special: Record<string, FieldMapping> = { expiresAt: { type: 'date' }, createdAt: { type: 'date' }, reason: { type: 'text' } };
+    for (const [path, field] of fields) expect({ path, field }).toEqual({ path, field: special[path] ?? { type: 'keyword' } });
+  });
+
   it('maps reference dates as date (YYYY-MM-DD and date-times both fit) and every other reference field as keyword', () => {
     const dates = new Set(['start', 'end', 'dateOfBirth', 'dateOfDeath', 'receivedAt']);
     for (const name of ['staff', 'patients', 'relationships'] as const) {
@@ -166,7 +209,7 @@ describe('templates for a prefix', () => {
   it('names one template per index family after the prefix, with no placeholder left', () => {
     expect([...templates.keys()]).toEqual([
       'test-3f1c-events', 'test-3f1c-quarantine', 'test-3f1c-sources', 'test-3f1c-people', 'test-3f1c-staff', 'test-3f1c-patients',
-      'test-3f1c-relationships',
+      'test-3f1c-relationships', 'test-3f1c-alerts', 'test-3f1c-suppressions',
     ]);
     expect(templates.get('test-3f1c-relationships')?.index_patterns).toEqual([names.relationships]);
     expect(JSON.stringify([...templates.values()])).not.toContain('{prefix}');

@@ -6,6 +6,8 @@ import peopleTemplate from './templates/people.json' with { type: 'json' };
 import staffTemplate from './templates/staff.json' with { type: 'json' };
 import patientsTemplate from './templates/patients.json' with { type: 'json' };
 import relationshipsTemplate from './templates/relationships.json' with { type: 'json' };
+import alertsTemplate from './templates/alerts.json' with { type: 'json' };
+import suppressionsTemplate from './templates/suppressions.json' with { type: 'json' };
 import eventsRetentionPolicy from './templates/events-retention-policy.json' with { type: 'json' };
 import type { IndexNames } from './indexNames.js';
 
@@ -27,6 +29,8 @@ export const TEMPLATE_FILES = {
   staff: staffTemplate,
   patients: patientsTemplate,
   relationships: relationshipsTemplate,
+  alerts: alertsTemplate,
+  suppressions: suppressionsTemplate,
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_FILES;

@@ -1,0 +1,193 @@
+/**
+ * Alerts: what the rule engine raises for an IG officer to triage. One open alert per rule and
+ * subject accumulates evidence instead of repeating. Field names are the public contract.
+ */
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** `open` when raised; the triage statuses come with incidents. */
+export const ALERT_STATUSES = ['open', 'dismissed', 'confirmed', 'escalated'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/**
+ * `alert`: for triage. `signal`: a low-weight observation (after-hours access) that raises the
+ * user's risk score but is not listed as an alert on its own.
+ */
+export type AlertRaises = 'alert' | 'signal';
+
+/** A reference to an access event behind an alert. */
+export interface EvidenceRef {
+  docId: string;
+  system: string;
+  id: string;
+  occurredAt: string;
+}
+
+/** Why an alert was raised: words for people and structure for tools. */
+export interface AlertExplanation {
+  /** One or two sentences an IG officer reads first. */
+  text: string;
+  /** What was checked, in words, in order (from the access's explanation, for unexplained access). */
+  checked?: string[];
+  /** Why nothing explained the access, in words. */
+  why?: string;
+  /** The figures behind a windowed rule (count, threshold, window start and end...) or the facts that matched. */
+  details?: Record<string, string | number | boolean | string[]>;
+}
+
+/** Who or what an alert is about. `organisation` is always present: alerts are organisation-scoped. */
+export interface AlertSubject {
+  organisation: string;
+  userId?: string;
+  /** Present when the alert is about one patient. */
+  nhsNumber?: string;
+  /** Present for source-system alerts (audit gap). */
+  system?: string;
+}
+
+/** The key of "one open alert per rule and subject". */
+export function subjectKey(subject: AlertSubject): string {
+  return JSON.stringify([subject.organisation, subject.userId ?? null, subject.nhsNumber ?? null, subject.system ?? null]);
+}
+
+/**
+ * What one evaluation contributes to an alert: the alert store merges it into the open alert of
+ * the same rule and subject, or opens one.
+ */
+export interface AlertUpdate {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  raises: AlertRaises;
+  subject: AlertSubject;
+  /** Event time of the earliest and latest evidence in this update. */
+  firstSeenAt: string;
+  lastSeenAt: string;
+  explanation: AlertExplanation;
+  /** The events behind this update (deduplicated by docId when merged). */
+  evidence: EvidenceRef[];
+}
+
+export interface Alert extends AlertSubject {
+  id: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  status: AlertStatus;
+  raises: AlertRaises;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Distinct events behind the alert (may exceed `evidence.length`, which is capped). */
+  eventCount: number;
+  explanation: AlertExplanation;
+  /** Earliest events first, at most MAX_EVIDENCE of them. */
+  evidence: EvidenceRef[];
+  /** 0–100: how much this alert weighs (see alertScore). */
+  score: number;
+  /** When accesswatch opened and last updated the alert (wall clock). */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Most evidence references kept on one alert; `eventCount` keeps counting beyond it. */
+export const MAX_EVIDENCE = 500;
+
+const SEVERITY_WEIGHT: Record<Severity, number> = { low: 10, medium: 30, high: 60, critical: 85 };
+
+/** The order of severities, for "the higher of two". */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/**
+ * An alert's score: its severity's weight, plus up to 14 for the number of events behind it
+ * (log2), so that a larger pattern ranks above a single event of the same severity. A signal
+ * weighs a fifth of an alert.
+ */
+export function alertScore(alert: Pick<Alert, 'severity' | 'eventCount' | 'raises'>): number {
+  const weight = SEVERITY_WEIGHT[alert.severity] + Math.min(14, Math.floor(Math.log2(Math.max(1, alert.eventCount))));
+  return alert.raises === 'signal' ? Math.max(1, Math.round(weight / 5)) : Math.min(100, weight);
+}
+
+/**
+ * Merges an update into an existing open alert (or opens one when `existing` is undefined).
+ * Evidence is a set by docId, kept earliest first and capped; severity is the higher of the two;
+ * the explanation is the latest. Pure, so every alert store merges the same way.
+ */
+export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids: { id: string; now: string }): Alert {
+  if (!existing) {
+    const evidence = uniqueEvidence(update.evidence);
+    const opened: Alert = {
+      id: ids.id,
+      ruleId: update.ruleId,
+      title: update.title,
+      severity: update.severity,
+      status: 'open',
+      raises: update.raises,
+      ...update.subject,
+      firstSeenAt: update.firstSeenAt,
+      lastSeenAt: update.lastSeenAt,
+      eventCount: evidence.length,
+      explanation: update.explanation,
+      evidence: evidence.slice(0, MAX_EVIDENCE),
+      score: 0,
+      createdAt: ids.now,
+      updatedAt: ids.now,
+    };
+    opened.score = alertScore(opened);
+    return opened;
+  }
+  const known = new Set(existing.evidence.map((ref) => ref.docId));
+  const added = uniqueEvidence(update.evidence).filter((ref) => !known.has(ref.docId));
+  if (added.length === 0 && severityRank(update.severity) <= severityRank(existing.severity)) return existing;
+  const merged: Alert = {
+    ...existing,
+    severity: severityRank(update.severity) > severityRank(existing.severity) ? update.severity : existing.severity,
+    firstSeenAt: update.firstSeenAt < existing.firstSeenAt ? update.firstSeenAt : existing.firstSeenAt,
+    lastSeenAt: update.lastSeenAt > existing.lastSeenAt ? update.lastSeenAt : existing.lastSeenAt,
+    eventCount: existing.eventCount + added.length,
+    explanation: update.explanation,
+    evidence: [...existing.evidence, ...added].sort(byTime).slice(0, MAX_EVIDENCE),
+    updatedAt: ids.now,
+  };
+  merged.score = alertScore(merged);
+  return merged;
+}
+
+function byTime(a: EvidenceRef, b: EvidenceRef): number {
+  return a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0;
+}
+
+function uniqueEvidence(evidence: EvidenceRef[]): EvidenceRef[] {
+  const byDocId = new Map<string, EvidenceRef>();
+  for (const ref of evidence) byDocId.set(ref.docId, ref);
+  return [...byDocId.values()].sort(byTime);
+}
+
+/** A suppression: while active, matches of its rule (or of any rule) for its subject raise nothing. */
+export interface Suppression {
+  id: string;
+  organisation: string;
+  /** Absent: every rule. */
+  ruleId?: string;
+  /** At least one of userId and nhsNumber names the subject. */
+  userId?: string;
+  nhsNumber?: string;
+  /** RFC 3339; the suppression stops applying at this instant. */
+  expiresAt: string;
+  reason: string;
+  /** The person who created it (their stable id). */
+  createdBy: string;
+  createdAt: string;
+}
+
+/** Whether a suppression covers an update (same organisation, rule if named, and every subject field it names). */
+export function suppresses(suppression: Suppression, update: AlertUpdate, now: string): boolean {
+  if (suppression.expiresAt <= now) return false;
+  if (suppression.organisation !== update.subject.organisation) return false;
+  if (suppression.ruleId !== undefined && suppression.ruleId !== update.ruleId) return false;
+  if (suppression.userId !== undefined && suppression.userId !== update.subject.userId) return false;
+  if (suppression.nhsNumber !== undefined && suppression.nhsNumber !== update.subject.nhsNumber) return false;
+  return true;
+}

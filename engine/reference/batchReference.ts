@@ -1,0 +1,63 @@
+import type { StoredEvent } from '../events/accessEvent.js';
+import type { ReferenceStore } from '../store/port.js';
+import { staffKey, type Patient, type Relationship, type Staff } from './referenceData.js';
+
+/**
+ * The reference data of one batch of events, looked up once for the whole batch (one round trip
+ * per kind of record, in parallel): the users' staff records, the patients, the patients'
+ * relationships (for explanation) and staff records that are the patients themselves (for the
+ * own-record and co-worker rules).
+ */
+export interface BatchReference {
+  staffOf(event: { user: { id: string }; organisation: string }): Staff | undefined;
+  patientOf(nhsNumber: string): Patient | undefined;
+  relationshipsOf(nhsNumber: string): readonly Relationship[];
+  /** Staff records (any organisation) whose NHS number is this one. */
+  staffWithNhsNumber(nhsNumber: string): readonly Staff[];
+}
+
+export interface LookupOptions {
+  /** Look up the patients' relationships (explanation needs them; rules read the stored explanation). */
+  relationships: boolean;
+  /** Look up staff records by the patients' NHS numbers (rules need them; explanation does not). */
+  patientsAsStaff: boolean;
+}
+
+function groupBy<T>(records: T[], keyOf: (record: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const record of records) {
+    const key = keyOf(record);
+    if (key === undefined) continue;
+    const list = groups.get(key);
+    if (list) list.push(record);
+    else groups.set(key, [record]);
+  }
+  return groups;
+}
+
+export async function lookUpBatchReference(events: readonly StoredEvent[], store: ReferenceStore, options: LookupOptions): Promise<BatchReference> {
+  const staffKeys = new Map<string, { userId: string; organisation: string }>();
+  const nhsNumbers = new Set<string>();
+  for (const { event } of events) {
+    const key = { userId: event.user.id, organisation: event.organisation };
+    staffKeys.set(staffKey(key), key);
+    nhsNumbers.add(event.patient.nhsNumber);
+  }
+  const wanted = [...nhsNumbers];
+  const [staff, patients, relationships, patientsAsStaff] = await Promise.all([
+    staffKeys.size > 0 ? store.findStaff([...staffKeys.values()]) : [],
+    wanted.length > 0 ? store.findPatients(wanted) : [],
+    options.relationships && wanted.length > 0 ? store.findRelationships(wanted) : [],
+    options.patientsAsStaff && wanted.length > 0 ? store.findStaffByNhsNumbers(wanted) : [],
+  ]);
+  const staffByKey = new Map<string, Staff>(staff.map(({ record }) => [staffKey(record), record]));
+  const patientByNhs = new Map<string, Patient>(patients.map(({ record }) => [record.nhsNumber, record]));
+  const relationshipsByNhs = groupBy(relationships.map(({ record }) => record), (record) => record.nhsNumber);
+  const staffByNhs = groupBy(patientsAsStaff.map(({ record }) => record), (record) => record.nhsNumber);
+  return {
+    staffOf: (event) => staffByKey.get(staffKey({ userId: event.user.id, organisation: event.organisation })),
+    patientOf: (nhsNumber) => patientByNhs.get(nhsNumber),
+    relationshipsOf: (nhsNumber) => relationshipsByNhs.get(nhsNumber) ?? [],
+    staffWithNhsNumber: (nhsNumber) => staffByNhs.get(nhsNumber) ?? [],
+  };
+}

@@ -1,0 +1,181 @@
+import { FIELD_PATHS, compileCondition, fieldText, type Condition, type FieldPath } from '../conditions.js';
+import type { CompiledRule, RuleContext, RuleDefinition, RuleInput, RuleKind, RuleMatch } from '../ruleKind.js';
+import {
+  USER_KEY, describeSubject, durationParam, durationWords, eventMember, expiryOf, fieldWords, firstFirings, groupByWindow, keyParam,
+  londonMoment, parseDuration, parseMember, stateKey, subjectOf, whereParam, type MemberEvent, type SubjectParams,
+} from './windows.js';
+
+/** Parameters of a `sequence` rule. */
+export interface SequenceParams extends SubjectParams {
+  /** Conditions that events must meet one after another, by event time. */
+  steps: Condition[];
+  /** How close in time the first and last step must be (e.g. 10m). */
+  within: string;
+  /** Fields on which consecutive steps must all differ (e.g. event.site: two places at once). */
+  differ?: FieldPath[];
+}
+
+const paramsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['steps', 'within'],
+  properties: {
+    key: keyParam(),
+    where: whereParam,
+    steps: {
+      type: 'array', minItems: 2, maxItems: 5, items: { $ref: 'condition' },
+      description: 'Conditions events must meet one after another, by event time: the first step, then the second, and so on.',
+    },
+    within: durationParam('How close in event time the first and the last step must be (e.g. 10m).'),
+    differ: {
+      type: 'array', minItems: 1, uniqueItems: true, items: { enum: FIELD_PATHS },
+      description: 'Fields on which each step must differ from the one before (every field listed), e.g. [event.site] for one user at two sites.',
+    },
+  },
+};
+
+/** An event of the subject as the sequence needs it: its time, evidence, the steps it meets and its `differ` values. */
+interface Step {
+  event: MemberEvent;
+  steps: number[];
+  values: (string | null)[];
+}
+
+function stepOf(member: string): Step {
+  const event = parseMember(member);
+  return { event, steps: event.extra[0] as number[], values: event.extra[1] as (string | null)[] };
+}
+
+const differs = (a: Step, b: Step) => a.values.every((value, i) => value !== b.values[i]);
+
+/**
+ * For each event that can end the sequence, the chain of events meeting the steps in order within
+ * `withinMs` that starts latest (so it is found whenever any chain exists), or nothing.
+ * `events` are in event-time order.
+ */
+function chainsEndingAt(events: readonly Step[], stepCount: number, withinMs: number): Map<number, Step[]> {
+  /** best[j][s]: the latest start of a chain ending at event j as step s, and the event before it. */
+  const best: ({ start: number; previous: number } | undefined)[][] = events.map(() => []);
+  for (let j = 0; j < events.length; j++) {
+    const event = events[j];
+    if (event.steps.includes(0)) best[j][0] = { start: event.event.at, previous: -1 };
+    for (let s = 1; s < stepCount; s++) {
+      if (!event.steps.includes(s)) continue;
+      for (let i = j - 1; i >= 0 && event.event.at - events[i].event.at <= withinMs; i--) {
+        const before = best[i][s - 1];
+        if (!before || event.event.at - before.start > withinMs || !differs(events[i], event)) continue;
+        if (!best[j][s] || before.start > best[j][s]!.start) best[j][s] = { start: before.start, previous: i };
+      }
+    }
+  }
+  const chains = new Map<number, Step[]>();
+  events.forEach((_, j) => {
+    if (!best[j][stepCount - 1]) return;
+    const chain: Step[] = [];
+    for (let at = j, s = stepCount - 1; at >= 0; s--) {
+      chain.unshift(events[at]);
+      at = best[at][s]!.previous;
+    }
+    chains.set(j, chain);
+  });
+  return chains;
+}
+
+/**
+ * `sequence`: fires when a subject's events meet the steps in order (by event time) within
+ * `within`: one user at two sites ten minutes apart (impossible travel), a denied attempt then an
+ * emergency access. Recent events are kept per subject in window sets and each batch looks at
+ * them together with its own, so a pair is found whichever of its events arrives last; each
+ * sequence fires once, by the event that ends it.
+ */
+export const sequenceKind: RuleKind = {
+  name: 'sequence',
+  windowed: true,
+  paramsSchema,
+  defaultSubject: 'user',
+  compile(definition: RuleDefinition): CompiledRule {
+    const params = definition.params as unknown as SequenceParams;
+    const withinMs = parseDuration(params.within);
+    const windows = { windowMs: withinMs, stepMs: withinMs };
+    const stepTests = params.steps.map(compileCondition);
+    const where = params.where ? compileCondition(params.where) : () => true;
+    const differ = params.differ ?? [];
+    const key: readonly FieldPath[] = params.key ?? USER_KEY;
+    const id = definition.id;
+    const setOf = (subjectKey: string, start: number) => stateKey(id, 'recent', subjectKey, start);
+
+    function describe(chain: Step[], subject: RuleMatch['subject']): string {
+      const steps = chain.map((step) => {
+        const values = differ.map((field, i) => `${fieldWords(field)} ${step.values[i] ?? '(none)'}`).join(', ');
+        return `${values ? `${values} ` : ''}at ${londonMoment(step.event.at)}`;
+      });
+      const apart = chain[chain.length - 1].event.at - chain[0].event.at;
+      const gap = apart < 60_000 ? 'under a minute' : durationWords(Math.floor(apart / 60_000) * 60_000);
+      return `${describeSubject(subject)}: ${steps.join(', then ')} (${gap} apart; the rule looks for ${chain.length} steps within ${durationWords(withinMs)}).`
+        .replace(/^./, (c) => c.toUpperCase());
+    }
+
+    return {
+      definition,
+      async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
+        const stepsMet = new Map<RuleInput, number[]>();
+        for (const input of inputs) {
+          const met = where(input) ? stepTests.flatMap((test, s) => (test(input) ? [s] : [])) : [];
+          if (met.length > 0) stepsMet.set(input, met);
+        }
+        const groups = [...groupByWindow(inputs, (input) => stepsMet.has(input), key, windows, context).values()];
+        if (groups.length === 0) return [];
+        await context.state.addToSets(groups.flatMap((group) => group.inputs.map((input) => ({
+          set: setOf(group.subjectKey, group.start),
+          member: eventMember(input, stepsMet.get(input), differ.map((field) => fieldText(input, field) ?? null)),
+          expiresAt: expiryOf(group.end + withinMs, context),
+        }))));
+
+        const bySubject = new Map<string, { input: RuleInput; times: number[]; sets: Set<string> }>();
+        for (const group of groups) {
+          const seen = bySubject.get(group.subjectKey) ?? { input: group.inputs[0], times: [], sets: new Set<string>() };
+          seen.times.push(...group.inputs.map((input) => input.at));
+          for (const start of [group.start - withinMs, group.start, group.start + withinMs]) seen.sets.add(setOf(group.subjectKey, start));
+          bySubject.set(group.subjectKey, seen);
+        }
+        const stored = await context.state.readSets([...new Set([...bySubject.values()].flatMap((s) => [...s.sets]))]);
+
+        const found: { subjectKey: string; input: RuleInput; chain: Step[]; marker: string }[] = [];
+        for (const [subjectKey, seen] of bySubject) {
+          const byDocId = new Map<string, Step>();
+          for (const set of seen.sets) for (const member of stored.get(set) ?? []) {
+            const step = stepOf(member);
+            byDocId.set(step.event.ref.docId, step);
+          }
+          const events = [...byDocId.values()].sort((a, b) => a.event.at - b.event.at || a.event.ref.docId.localeCompare(b.event.ref.docId));
+          for (const [j, chain] of chainsEndingAt(events, stepTests.length, withinMs)) {
+            const endAt = events[j].event.at;
+            // Only chains this batch's events could have completed: the end within `within` after one of them.
+            if (!seen.times.some((at) => endAt >= at && endAt - at <= withinMs)) continue;
+            found.push({ subjectKey, input: seen.input, chain, marker: stateKey(id, 'fired', subjectKey, events[j].event.ref.docId) });
+          }
+        }
+        const first = await firstFirings(context, found.map((f) => ({ key: f.marker, expiresAt: expiryOf(f.chain[f.chain.length - 1].event.at + 2 * withinMs, context) })));
+
+        return found.filter((f) => first.has(f.marker)).map(({ input, chain }) => {
+          const subject = subjectOf(input, definition, key);
+          const details: Record<string, string | number | string[]> = {
+            count: chain.length,
+            threshold: stepTests.length,
+            windowStart: chain[0].event.ref.occurredAt,
+            windowEnd: chain[chain.length - 1].event.ref.occurredAt,
+            within: params.within,
+          };
+          differ.forEach((field, i) => { details[field] = chain.map((step) => step.values[i] ?? '(none)'); });
+          return {
+            subject,
+            evidence: chain.map((step) => step.event.ref),
+            explanation: { text: describe(chain, subject), details },
+            firstSeenAt: chain[0].event.ref.occurredAt,
+            lastSeenAt: chain[chain.length - 1].event.ref.occurredAt,
+          };
+        });
+      },
+    };
+  },
+};

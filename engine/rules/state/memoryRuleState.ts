@@ -1,0 +1,95 @@
+import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition } from '../ruleState.js';
+
+/** The unexpired entries of a `MemoryRuleState`, read-only: what a snapshot of it must keep. */
+export interface LiveRuleState {
+  sets: ReadonlyMap<string, { readonly members: ReadonlySet<string>; readonly expiresAt: number }>;
+  counters: ReadonlyMap<string, { readonly value: number; readonly expiresAt: number }>;
+  maxima: ReadonlyMap<string, { readonly value: number; readonly expiresAt: number }>;
+}
+
+/**
+ * Rule state in this process's memory: for backtests, rule fixtures and tests, and under the
+ * embedded mode's journal (`JournaledRuleState`). Forgets everything when the process ends;
+ * expired entries are dropped as they are touched, or all at once by `liveEntries`.
+ */
+export class MemoryRuleState implements RuleStateStore {
+  private readonly sets = new Map<string, { members: Set<string>; expiresAt: number }>();
+  private readonly counters = new Map<string, { value: number; expiresAt: number }>();
+  private readonly maxima = new Map<string, { value: number; expiresAt: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private live<T extends { expiresAt: number }>(map: Map<string, T>, key: string): T | undefined {
+    const entry = map.get(key);
+    if (entry && entry.expiresAt < this.now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  async addToSets(additions: SetAddition[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    for (const { set, member, expiresAt } of additions) {
+      let entry = this.live(this.sets, set);
+      if (!entry) this.sets.set(set, (entry = { members: new Set(), expiresAt }));
+      entry.members.add(member);
+      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      sizes.set(set, entry.members.size);
+    }
+    return sizes;
+  }
+
+  async readSets(sets: string[]): Promise<Map<string, string[]>> {
+    return new Map(sets.map((set) => [set, [...(this.live(this.sets, set)?.members ?? [])]]));
+  }
+
+  async addToCounters(increments: CounterIncrement[]): Promise<Map<string, number>> {
+    const values = new Map<string, number>();
+    for (const { counter, by, expiresAt } of increments) {
+      let entry = this.live(this.counters, counter);
+      if (!entry) this.counters.set(counter, (entry = { value: 0, expiresAt }));
+      entry.value += by;
+      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      values.set(counter, entry.value);
+    }
+    return values;
+  }
+
+  async readCounters(counters: string[]): Promise<Map<string, number>> {
+    return new Map(counters.map((counter) => [counter, this.live(this.counters, counter)?.value ?? 0]));
+  }
+
+  async raiseMaxima(values: MaximumValue[]): Promise<Map<string, number>> {
+    const after = new Map<string, number>();
+    for (const { key, value, expiresAt } of values) {
+      let entry = this.live(this.maxima, key);
+      if (!entry) this.maxima.set(key, (entry = { value, expiresAt }));
+      entry.value = Math.max(entry.value, value);
+      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      after.set(key, entry.value);
+    }
+    return after;
+  }
+
+  async readMaxima(prefix: string): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const key of [...this.maxima.keys()]) {
+      if (!key.startsWith(prefix)) continue;
+      const entry = this.live(this.maxima, key);
+      if (entry) found.set(key, entry.value);
+    }
+    return found;
+  }
+
+  /** Forgets every expired entry, touched or not, and returns the rest (to write a snapshot of it). */
+  liveEntries(): LiveRuleState {
+    const now = this.now();
+    for (const map of [this.sets, this.counters, this.maxima] as Map<string, { expiresAt: number }>[]) {
+      for (const [key, { expiresAt }] of map) if (expiresAt < now) map.delete(key);
+    }
+    return { sets: this.sets, counters: this.counters, maxima: this.maxima };
+  }
+
+  async close(): Promise<void> {}
+}
