@@ -131,19 +131,30 @@ export function referenceOf(records: Partial<Record<ReferenceKind, unknown[]>>, 
   };
 }
 
-/** Runs one rule over one case and returns the alerts it leaves, as the alert store would hold them. */
-export async function runFixtureCase(
-  rule: CompiledRule, testCase: FixtureCase, reference: Partial<Record<ReferenceKind, unknown[]>>, config: RulesConfig, explainMarginDays = 30,
-): Promise<Alert[]> {
-  const expanded = expandFixtureEvents(testCase.events);
-  const candidates = expanded.map(({ batch: _batch, ...partial }, index) => merge({ ...DEFAULT_EVENT, id: `e${index}` }, partial));
-  const latest = Math.max(...candidates.map((event) => Date.parse(String(event.occurredAt))));
-  const now = testCase.now ? Date.parse(testCase.now) : latest + 60_000;
+/**
+ * Fixture events (already expanded) as the rules see them: merged over the default event,
+ * validated like posted events, explained from the reference data. Ids are `e<index>`.
+ */
+export function fixtureEvents(
+  events: (Record<string, unknown> & { batch?: number })[], reference: Partial<Record<ReferenceKind, unknown[]>>, now: number, explainMarginDays = 30,
+): { events: StoredEvent[]; reference: BatchReference } {
+  const candidates = events.map(({ batch: _batch, ...partial }, index) => merge({ ...DEFAULT_EVENT, id: `e${index}` }, partial));
   const organisations = [...new Set(candidates.map((event) => String(event.organisation)))];
   const batch = prepareBatch(candidates.map((value, index) => ({ index, value })), { system: 'EPR', organisations }, new Date(now));
   if (batch.rejected.length > 0) throw new Error(`fixture event ${batch.rejected[0].index}: ${batch.rejected[0].errors.join('; ')}`);
   const batchReference = referenceOf(reference, new Date(now));
   explainBatch(batch.events, batchReference, { marginDays: explainMarginDays });
+  return { events: batch.events, reference: batchReference };
+}
+
+/** Runs one rule over one case and returns the alerts it leaves, as the alert store would hold them. */
+export async function runFixtureCase(
+  rule: CompiledRule, testCase: FixtureCase, reference: Partial<Record<ReferenceKind, unknown[]>>, config: RulesConfig, explainMarginDays = 30,
+): Promise<Alert[]> {
+  const expanded = expandFixtureEvents(testCase.events);
+  const latest = Math.max(...expanded.map((event) => Date.parse(String(event.occurredAt ?? DEFAULT_EVENT.occurredAt))));
+  const now = testCase.now ? Date.parse(testCase.now) : latest + 60_000;
+  const { events: stored, reference: batchReference } = fixtureEvents(expanded, reference, now, explainMarginDays);
 
   const alerts = new Map<string, Alert>();
   const sink = {
@@ -162,7 +173,7 @@ export async function runFixtureCase(
   const batches = new Map<number, StoredEvent[]>();
   expanded.forEach((partial, index) => {
     const list = batches.get(partial.batch ?? 0) ?? [];
-    list.push(batch.events[index]);
+    list.push(stored[index]);
     batches.set(partial.batch ?? 0, list);
   });
   for (const key of [...batches.keys()].sort((a, b) => a - b)) {
