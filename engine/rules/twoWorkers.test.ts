@@ -79,8 +79,9 @@ async function run(workers: number, events: StoredEvent[], reference: BatchRefer
   return sink.alerts;
 }
 
-const summary = (alerts: Map<string, Alert>) => Object.fromEntries([...alerts].filter(([, a]) => a.raises === 'alert')
-  .map(([key, a]) => [key, { eventCount: a.eventCount, evidence: a.evidence.map((e) => e.id).sort() }]).sort(([a], [b]) => a.localeCompare(b)));
+const summary = (alerts: Map<string, Alert>) => Object.fromEntries([...alerts.entries()].filter(([, a]) => a.raises === 'alert')
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([key, a]) => [key, { eventCount: a.eventCount, evidence: a.evidence.map((e) => e.id).sort() }]));
 
 afterAll(async () => {
   const redis = new Redis(redisUrl);
