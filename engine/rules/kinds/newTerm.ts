@@ -45,7 +45,7 @@ interface Novelty {
  * low-severity signals.
  */
 export const newTermKind: RuleKind = {
-  name: 'newTerm',
+  name: 'new-term',
   windowed: true,
   paramsSchema,
   defaultSubject: 'user',
