@@ -24,7 +24,7 @@ const ACTIONS: [action: string, weight: number][] = [
 ];
 
 /** A small deterministic generator (mulberry32), so runs post the same shape of data. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

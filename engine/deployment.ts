@@ -8,7 +8,7 @@ import type { CompiledRule, RulesConfig } from './rules/ruleKind.js';
 import { RuleEngine } from './rules/ruleEngine.js';
 import type { RuleStateStore } from './rules/ruleState.js';
 import { readRulesSettings, shippedRulesDir } from './rules/rulesConfig.js';
-import { DuckdbRuleState } from './rules/state/duckdbRuleState.js';
+import { JournaledRuleState } from './rules/state/journaledRuleState.js';
 import { RedisRuleState } from './rules/state/redisRuleState.js';
 import { IngestQueue } from './queue/bullmqQueue.js';
 import { ThreadedDuckdbStore } from './store/duckdb/threadedDuckdbStore.js';
@@ -43,15 +43,18 @@ export function openRules(config: Config): Deployment['rules'] {
   return { compiled: compileRules(definitions, settings.config), config: settings.config };
 }
 
-/** Where windowed rules keep their state: Redis when there is one (shared by workers), else a DuckDB file. */
-function openRuleState(config: Config): RuleStateStore {
+/** Where windowed rules keep their state: Redis when there is one (shared by workers), else memory with a journal in the data folder. */
+async function openRuleState(config: Config, logger: Logger): Promise<RuleStateStore> {
   if (config.redisUrl) return new RedisRuleState({ redisUrl: config.redisUrl, prefix: `${config.queuePrefix}:rules:` });
-  return new DuckdbRuleState({ path: join(config.dataDir, 'rule-state.duckdb') });
+  const state = new JournaledRuleState({ path: join(config.dataDir, 'rule-state.journal') });
+  const replayed = await state.open();
+  logger.info({ module: 'rules', lines: replayed.lines, ms: replayed.replayMs }, 'rule state read from its journal');
+  return state;
 }
 
 /** The rule engine of a process that evaluates rules, with its clock tick for time-based rules. */
-function startRuleEngine(config: Config, rules: Deployment['rules'], store: Store, logger: Logger): { engine: RuleEngine; stop(): Promise<void> } {
-  const state = openRuleState(config);
+async function startRuleEngine(config: Config, rules: Deployment['rules'], store: Store, logger: Logger): Promise<{ engine: RuleEngine; stop(): Promise<void> }> {
+  const state = await openRuleState(config, logger);
   const engine = new RuleEngine(rules.compiled, rules.config, state, store, { now: Date.now }, logger.child({ module: 'rules' }));
   let ticking: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
@@ -118,7 +121,7 @@ export async function openDeployment(config: Config, logger: Logger, options: Op
   const store = openStore(config, logger);
   await store.init();
   if (!config.redisUrl) {
-    const running = startRuleEngine(config, rules, store, logger);
+    const running = await startRuleEngine(config, rules, store, logger);
     return {
       mode,
       store,
@@ -135,7 +138,7 @@ export async function openDeployment(config: Config, logger: Logger, options: Op
   const queue = new IngestQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger });
   if (await queue.connect()) await warnOnEviction(queue, logger);
   else logger.error({ module: 'queue' }, 'Redis is not reachable at start; posts get 503 until it is (see /readyz)');
-  const running = options.runWorker ? startRuleEngine(config, rules, store, logger) : undefined;
+  const running = options.runWorker ? await startRuleEngine(config, rules, store, logger) : undefined;
   if (running) {
     const log = logger.child({ module: 'worker' });
     await queue.startWorker((batch) => processQueuedBatch(batch, store, { logger: log, detector: running.engine }), config.workerConcurrency);

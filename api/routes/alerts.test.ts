@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { accessEvent, ADMIN_TOKEN, eventually, startTestApp, type TestApp } from '../../test/harness.js';
 
@@ -118,6 +121,31 @@ describe('alerts raised from posted access events', () => {
     expect(risk.score).toBeGreaterThan(60);
     // (An after-hours signal joins them when the suite runs outside working hours.)
     expect(risk.byRule.filter((r: { raises: string }) => r.raises === 'alert').map((r: { ruleId: string }) => r.ruleId)).toEqual(['AW-IA-001', 'AW-LR-001']);
+  });
+});
+
+describe('windowed rules across a restart', () => {
+  it('keep their state: a print burst split by a restart of the embedded server still raises one alert with all of it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'accesswatch-restart-'));
+    const prints = (from: number) => Array.from({ length: 15 }, (_, i) => accessEvent({
+      id: `print-${from + i}`, system: 'emis', action: 'print', user: { id: 'alice', role: 'R8000' }, occurredAt: minutesAgo(30 - (from + i)),
+    }));
+    let t = await startTestApp({ env: { ACCESSWATCH_DATA_DIR: dataDir } });
+    try {
+      await loadCareSystem(t);
+      const emis = await t.sourceKey('emis', ['A81001']);
+      const officer = await t.personToken('ola', 'ig-officer', ['A81001']);
+      await post(t, '/v1/access-events', emis, prints(0));
+      expect((await get(t, '/v1/alerts?rule=AW-BP-003', officer)).alerts).toEqual([]);
+      await t.close();
+      t = await startTestApp({ env: { ACCESSWATCH_DATA_DIR: dataDir } });
+      await post(t, '/v1/access-events', emis, prints(15));
+      const [alert] = (await get(t, '/v1/alerts?rule=AW-BP-003', officer)).alerts;
+      expect(alert).toMatchObject({ ruleId: 'AW-BP-003', userId: 'alice', eventCount: 30, severity: 'high' });
+    } finally {
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,8 +2,9 @@
  * State that windowed rules keep between batches: sets (distinct values, event ids) and counters,
  * each named by a string key the rule kind builds (rule id, subject, window start). Shared by
  * every process that evaluates rules, so that one worker or several give the same alerts: Redis
- * when REDIS_URL is set, the embedded DuckDB file otherwise; an in-memory adapter for backtests
- * and fixtures.
+ * when REDIS_URL is set; otherwise (one embedded process) memory with a journal in the data folder,
+ * durable against a process crash (not a machine crash, which may lose the last writes); plain
+ * memory for backtests and fixtures.
  *
  * Promises: each method is one round trip for all its items and is durable when it resolves;
  * additions to sets are idempotent (adding a member twice counts once); counter increments and

@@ -1,0 +1,145 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Relationship, StaffKey, Stored } from '../engine/reference/referenceData.js';
+import { DuckdbStore } from '../engine/store/duckdb/duckdbStore.js';
+import { random } from './accessEvents.js';
+import { icsReferenceFile } from './icsLoad.js';
+import { ICS_SIZES, IcsReference, type IcsSizes } from './icsReference.js';
+import { peakResidentBytes } from './processStats.js';
+
+/**
+ * Reference lookups at the size of an integrated care system: loads (once, then reuses) generated
+ * staff, patients and relationships into a DuckDB file through the store's own upserts, then times
+ * the four lookups a batch of events makes (staff by user and organisation, patients, relationships
+ * and staff by NHS number) for batches of random keys, and upserts into the full tables.
+ * Usage: node --import tsx bench/referenceLookups.ts [--patients N] [--staff N] [--relationships N]
+ *        [--keys 1000] [--rounds 50] [--file PATH] [--reload]
+ */
+
+const { values: args } = parseArgs({
+  options: {
+    patients: { type: 'string', default: String(ICS_SIZES.patients) },
+    staff: { type: 'string', default: String(ICS_SIZES.staff) },
+    relationships: { type: 'string', default: String(ICS_SIZES.relationships) },
+    keys: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '50' },
+    file: { type: 'string' },
+    reload: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  process.stdout.write(`Usage: node --import tsx bench/referenceLookups.ts [options]
+  --patients N       patients to load (default ${ICS_SIZES.patients})
+  --staff N          staff to load (default ${ICS_SIZES.staff})
+  --relationships N  relationships to load (default ${ICS_SIZES.relationships})
+  --keys N           distinct keys per lookup, as one batch of events asks (default 1000)
+  --rounds N         lookups of each kind to time (default 50)
+  --file PATH        the DuckDB file (default bench/out/reference-<sizes>/accesswatch.duckdb; reused when loaded with the same sizes)
+  --reload           load again even if the file holds these sizes
+`);
+  process.exit(0);
+}
+
+const sizes: IcsSizes = { patients: Number(args.patients), staff: Number(args.staff), relationships: Number(args.relationships) };
+const keys = Number(args.keys);
+const rounds = Number(args.rounds);
+const OUT_DIR = join(import.meta.dirname, 'out');
+const file = args.file ?? join(OUT_DIR, `reference-${sizes.patients}-${sizes.staff}-${sizes.relationships}`, 'accesswatch.duckdb');
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Timing {
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  rowsPerCall: number;
+}
+
+async function time(label: string, count: number, call: (round: number) => Promise<number>): Promise<Timing> {
+  await call(-1); // warm-up: the first call reads the blocks it needs from disk
+  const ms: number[] = [];
+  let rows = 0;
+  for (let round = 0; round < count; round++) {
+    const started = performance.now();
+    rows += await call(round);
+    ms.push(performance.now() - started);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)] * 10) / 10;
+  const timing = { p50Ms: at(0.5), p99Ms: at(0.99), meanMs: Math.round((ms.reduce((a, b) => a + b, 0) / ms.length) * 10) / 10, rowsPerCall: Math.round(rows / count) };
+  log(`${label.padEnd(44)} p50 ${String(timing.p50Ms).padStart(7)} ms  p99 ${String(timing.p99Ms).padStart(7)} ms  mean ${String(timing.meanMs).padStart(7)} ms  ${timing.rowsPerCall} rows`);
+  return timing;
+}
+
+async function main(): Promise<void> {
+  if (args.reload) mkdirSync(OUT_DIR, { recursive: true });
+  const load = args.reload
+    ? { ...(await (await import('./icsLoad.js')).loadIcsReference(file, sizes, log)), reused: false }
+    : await icsReferenceFile(file, sizes, log);
+  if (!load.reused) log(`loaded in ${JSON.stringify(load.seconds)} s (${JSON.stringify(load.recordsPerSecond)} records/s), ${load.fileMiB} MiB`);
+
+  const ics = new IcsReference(sizes);
+  const next = random(20261122);
+  const patients = () => Array.from({ length: keys }, () => ics.nhsNumber(Math.floor(next() * sizes.patients)));
+  const staffKeys = (): StaffKey[] => Array.from({ length: keys }, () => {
+    const member = Math.floor(next() * sizes.staff);
+    return { userId: ics.userId(member), organisation: ics.organisationOfStaff(member).code };
+  });
+
+  const opened = performance.now();
+  const store = new DuckdbStore({ path: file });
+  await store.init();
+  log(`opened in ${((performance.now() - opened) / 1000).toFixed(1)} s; ${keys} keys a lookup, ${rounds} rounds each`);
+  try {
+    const lookups = {
+      staffByUserAndOrganisation: await time('staff by (userId, organisation)', rounds, async () => (await store.findStaff(staffKeys())).length),
+      patientsByNhsNumber: await time('patients by NHS number', rounds, async () => (await store.findPatients(patients())).length),
+      relationshipsByNhsNumber: await time('relationships by NHS number', rounds, async () => (await store.findRelationships(patients())).length),
+      staffByNhsNumber: await time('staff by NHS number', rounds, async () => (await store.findStaffByNhsNumbers(patients())).length),
+    };
+    // Upserts into the full tables: 1,000 records replacing stored ones (a later end date), and new ones.
+    const upsertRounds = Math.max(5, Math.round(rounds / 5));
+    let fresh = 0;
+    const stored = <T>(records: T[]): Stored<T>[] => records.map((record) => ({ record, receivedAt: new Date().toISOString() }));
+    const replaced = (): Relationship[] => {
+      const out: Relationship[] = [];
+      while (out.length < 1000) {
+        const list = ics.relationships(Math.floor(next() * sizes.patients));
+        out.push({ ...list[list.length - 1], end: '2027-12-31' });
+      }
+      return out;
+    };
+    const upserts = {
+      relationshipsReplaced: await time('upsert 1,000 relationships (replacing)', upsertRounds, async () => { await store.upsertRelationships(stored(replaced())); return 1000; }),
+      relationshipsNew: await time('upsert 1,000 relationships (new)', upsertRounds, async () => {
+        const patient = Math.floor(next() * sizes.patients);
+        const records = Array.from({ length: 1000 }, (_, k) => ({ id: `bench-new-${fresh++}-${k}`, nhsNumber: ics.nhsNumber((patient + k * 977) % sizes.patients), organisation: 'RX1', type: 'appointment', start: '2026-11-23' }));
+        await store.upsertRelationships(stored(records));
+        return 1000;
+      }),
+      patientsReplaced: await time('upsert 1,000 patients (replacing)', upsertRounds, async () => {
+        await store.upsertPatients(stored(Array.from({ length: 1000 }, () => ics.patient(Math.floor(next() * sizes.patients)))));
+        return 1000;
+      }),
+      staffReplaced: await time('upsert 1,000 staff (replacing)', upsertRounds, async () => {
+        await store.upsertStaff(stored(Array.from({ length: 1000 }, () => ics.staff(Math.floor(next() * sizes.staff)))));
+        return 1000;
+      }),
+    };
+    const peakRssMiB = Math.round((peakResidentBytes('self') ?? 0) / 2 ** 20);
+    log(`peak RSS of this process (VmHWM): ${peakRssMiB} MiB`);
+    mkdirSync(OUT_DIR, { recursive: true });
+    const out = join(OUT_DIR, 'reference-lookups.json');
+    writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), sizes, keys, rounds, load, lookups, upserts, peakRssMiB }, null, 2)}\n`);
+    log(`wrote ${out}`);
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`referenceLookups: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
