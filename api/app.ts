@@ -7,6 +7,7 @@ import type { Logger } from '../engine/log.js';
 import { Authenticator } from './auth.js';
 import { ApiError } from './errors.js';
 import { accessEventRoutes } from './routes/accessEvents.js';
+import { accessReportRoutes } from './routes/accessReports.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ruleIds = new Set(deployment.rules.compiled.map(({ definition }) => definition.id));
   await app.register(alertRoutes, { store: deployment.store, sink: deployment.sink, ruleIds: () => ruleIds, principalOf });
   await app.register(ruleRoutes, { store: deployment.store, sink: deployment.sink, rules: deployment.rules, principalOf });
+  await app.register(accessReportRoutes, { store: deployment.store, sink: deployment.sink, principalOf });
   await app.register(adminRoutes, {
     store: deployment.store,
     queue: deployment.queue,
