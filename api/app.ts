@@ -5,17 +5,20 @@ import type { Deployment } from '../engine/deployment.js';
 import { BackpressureError, UnavailableError } from '../engine/ingest/errors.js';
 import type { Logger } from '../engine/log.js';
 import { Authenticator } from './auth.js';
+import { OidcVerifier } from './oidc.js';
 import { ApiError } from './errors.js';
 import { accessEventRoutes } from './routes/accessEvents.js';
 import { accessReportRoutes } from './routes/accessReports.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { alertTriageRoutes } from './routes/alertTriage.js';
 import { ruleRoutes } from './routes/rules.js';
 import { healthRoutes } from './routes/health.js';
 import { referenceRoutes } from './routes/reference.js';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'maxEventsPerRequest' | 'adminToken' | 'explainMarginDays'>;
+  config: Pick<Config, 'bodyLimit' | 'maxEventsPerRequest' | 'adminToken' | 'explainMarginDays' | 'oidc' | 'breachThresholds'>;
   deployment: Deployment;
   logger: Logger;
 }
@@ -35,7 +38,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
-  const authenticator = new Authenticator(deployment.store, config.adminToken);
+  const authenticator = new Authenticator(deployment.store, config.adminToken, config.oidc ? new OidcVerifier(config.oidc) : undefined);
   const principalOf = authenticator.principalOf.bind(authenticator);
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
@@ -89,6 +92,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const ruleIds = new Set(deployment.rules.compiled.map(({ definition }) => definition.id));
   await app.register(alertRoutes, { store: deployment.store, sink: deployment.sink, ruleIds: () => ruleIds, principalOf });
+  await app.register(incidentRoutes, { store: deployment.store, thresholds: config.breachThresholds, principalOf });
+  await app.register(alertTriageRoutes, { store: deployment.store, sink: deployment.sink, principalOf });
   await app.register(ruleRoutes, { store: deployment.store, sink: deployment.sink, rules: deployment.rules, principalOf });
   await app.register(accessReportRoutes, { store: deployment.store, sink: deployment.sink, principalOf });
   await app.register(adminRoutes, {

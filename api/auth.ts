@@ -3,6 +3,7 @@ import { credentialHash, sameSecret } from '../engine/auth/credentials.js';
 import type { CredentialStore, PersonRole, Source, SourceScope } from '../engine/store/port.js';
 import { UnavailableError } from '../engine/ingest/errors.js';
 import { ApiError } from './errors.js';
+import { looksLikeJwt, type OidcVerifier } from './oidc.js';
 
 /** Who is calling: a source system with its key, or a person with their token. */
 export type Principal =
@@ -14,11 +15,12 @@ const CACHE_MS = 5_000;
 /**
  * Resolves bearer credentials to a principal with one store lookup, cached for a few seconds.
  * Revocation through this process takes effect at once; through another process within the cache time.
+ * With OIDC configured, a bearer shaped like a JWT is checked by the OIDC verifier instead.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal?: Principal; until: number }>();
 
-  constructor(private readonly store: CredentialStore, private readonly adminToken?: string) {}
+  constructor(private readonly store: CredentialStore, private readonly adminToken?: string, private readonly oidc?: OidcVerifier) {}
 
   async principalOf(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
@@ -28,6 +30,7 @@ export class Authenticator {
     if (this.adminToken && sameSecret(secret, this.adminToken)) {
       return { kind: 'person', id: 'bootstrap-admin', name: 'admin', role: 'admin', organisations: [] };
     }
+    if (this.oidc && looksLikeJwt(secret)) return { kind: 'person', ...(await this.oidc.personOf(secret)) };
     const hash = credentialHash(secret);
     const now = Date.now();
     let entry = this.cache.get(hash);
@@ -61,6 +64,7 @@ export class Authenticator {
   /** Forgets cached credentials (after a revocation or replacement). */
   forget(): void {
     this.cache.clear();
+    this.oidc?.forget();
   }
 }
 

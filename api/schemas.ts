@@ -107,6 +107,17 @@ const alertExplanationSchema = {
   },
 } as const;
 
+const triageEntrySchema = {
+  type: 'object',
+  description: 'One triage change, never edited or removed.',
+  properties: {
+    at: { type: 'string' }, by: { type: 'string', description: "The person's stable id." }, byName: { type: 'string' },
+    from: { type: 'string' }, to: { type: 'string' },
+    assignee: { type: ['string', 'null'], description: 'Present when the change (re)assigned the alert; null: unassigned.' },
+    reason: { type: 'string' }, note: { type: 'string' },
+  },
+} as const;
+
 export const alertSchema = {
   type: 'object',
   properties: {
@@ -128,6 +139,14 @@ export const alertSchema = {
     score: { type: 'integer', description: '0-100: severity weight plus the size of the pattern.' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
+    version: { type: 'integer', description: '1 when opened, +1 on every triage change (not on new evidence); a PATCH names it.' },
+    assignee: { type: 'string', description: 'The name of the person working the alert.' },
+    resolution: {
+      type: 'object',
+      description: 'How the alert was closed (dismissed or confirmed).',
+      properties: { reason: { type: 'string' }, note: { type: 'string' }, at: { type: 'string' }, by: { type: 'string' }, byName: { type: 'string' } },
+    },
+    history: { type: 'array', items: triageEntrySchema, description: 'Every triage change, oldest first.' },
   },
 } as const;
 
@@ -190,3 +209,5 @@ export const backtestResultSchema = {
     alerts: { type: 'array', items: alertSchema, description: 'What the rule would raise; nothing was recorded.' },
   },
 } as const;
+
+export { assessmentBodySchema, assessmentResultSchema, icoReportSchema, incidentListSchema, incidentSchema } from './incidentSchemas.js';

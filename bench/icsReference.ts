@@ -207,42 +207,62 @@ export class IcsReference {
     return Math.floor(relationships / patients) + (patient < relationships % patients ? 1 : 0);
   }
 
-  /** The patient's relationships: a registration with their practice, then care relationships. */
-  relationships(patient: number): Relationship[] {
+  /** The patient's relationships as numbers (cheap: no strings), in the order `relationships` lists them. */
+  relationshipPlan(patient: number): PlannedRelationship[] {
     const count = this.relationshipCount(patient);
     if (count === 0) return [];
     const next = random(patient * 40_503 + 7);
-    const nhsNumber = this.nhsNumber(patient);
     const practice = this.homeOf(patient, 'practice');
-    const list: Relationship[] = [{
-      id: `reg-${patient}`, nhsNumber, organisation: practice.code, type: 'registration',
-      start: day(REGISTRATION_START + Math.floor(next() * 12_500) * DAY_MS),
-    }];
+    const plan: PlannedRelationship[] = [{ type: 'registration', organisation: practice, startMs: REGISTRATION_START + Math.floor(next() * 12_500) * DAY_MS, endMs: undefined }];
     for (let k = 1; k < count; k++) {
       let roll = next() * KIND_WEIGHT;
-      const kind = KINDS.find((candidate) => (roll -= candidate[2]) < 0) ?? KINDS[0];
-      const [type, where, , minDays, maxDays, open] = kind;
-      const home = this.homeOf(patient, where);
-      const organisation = where === 'acute' && next() < 0.15 ? this.homeOf(patient + 1, 'acute') : home;
+      const [type, where, , minDays, maxDays, open] = KINDS.find((candidate) => (roll -= candidate[2]) < 0) ?? KINDS[0];
+      const organisation = where === 'acute' && next() < 0.15 ? this.homeOf(patient + 1, 'acute') : this.homeOf(patient, where);
       const startMs = PERIOD_START + Math.floor(next() * PERIOD_DAYS) * DAY_MS;
-      const relationship: Relationship = { id: `${type}-${patient}-${k}`, nhsNumber, organisation: organisation.code, type, start: day(startMs) };
-      if (next() >= open) relationship.end = day(startMs + Math.floor(minDays + next() * (maxDays - minDays + 1)) * DAY_MS);
+      const endMs = next() >= open ? startMs + Math.floor(minDays + next() * (maxDays - minDays + 1)) * DAY_MS : undefined;
+      const planned: PlannedRelationship = { type, organisation, startMs, endMs };
       if (next() < 0.6) {
-        const teams = organisation.teams.map(([team], t) => t).filter((t) => organisation.teams[t][1] !== 'admin');
-        const t = teams[Math.floor(next() * teams.length)];
-        relationship.team = organisation.teams[t][0];
+        const clinicalTeams = organisation.teams.map((_, t) => t).filter((t) => organisation.teams[t][1] !== 'admin');
+        const t = clinicalTeams[Math.floor(next() * clinicalTeams.length)];
+        planned.team = t;
         const inTeam = Math.floor((organisation.staffCount - t - 1) / organisation.teams.length) + 1;
-        if (next() < 0.25 && inTeam > 0) relationship.userId = this.userId(organisation.firstStaff + t + organisation.teams.length * Math.floor(next() * inTeam));
+        if (next() < 0.25 && inTeam > 0) planned.member = organisation.firstStaff + t + organisation.teams.length * Math.floor(next() * inTeam);
       }
-      list.push(relationship);
+      plan.push(planned);
     }
-    return list;
+    return plan;
+  }
+
+  /** The patient's relationships: a registration with their practice, then care relationships. */
+  relationships(patient: number): Relationship[] {
+    const nhsNumber = this.nhsNumber(patient);
+    return this.relationshipPlan(patient).map((planned, k) => {
+      const { type, organisation, startMs, endMs, team, member } = planned;
+      const relationship: Relationship = {
+        id: k === 0 ? `reg-${patient}` : `${type}-${patient}-${k}`, nhsNumber, organisation: organisation.code, type, start: day(startMs),
+      };
+      if (endMs !== undefined) relationship.end = day(endMs);
+      if (team !== undefined) relationship.team = organisation.teams[team][0];
+      if (member !== undefined) relationship.userId = this.userId(member);
+      return relationship;
+    });
   }
 }
 
-/** Whether a relationship is active at `at`, with `marginDays` either side (dates read as UTC days; keep the margin a few days inside the server's). */
-export function activeAt(relationship: Relationship, at: number, marginDays: number): boolean {
-  const start = Date.parse(`${relationship.start}T00:00:00Z`);
-  const end = relationship.end === undefined ? Number.POSITIVE_INFINITY : Date.parse(`${relationship.end}T23:59:59Z`);
-  return at >= start - marginDays * DAY_MS && at <= end + marginDays * DAY_MS;
+/** A relationship before it is written out as a record. */
+export interface PlannedRelationship {
+  type: string;
+  organisation: IcsOrganisation;
+  startMs: number;
+  /** Start of the last day; undefined when open. */
+  endMs: number | undefined;
+  /** Index into the organisation's teams. */
+  team?: number;
+  member?: number;
+}
+
+/** Whether a planned relationship is active at `at`, with `marginDays` either side (keep the margin a few days inside the server's: dates are UTC days here). */
+export function activeAt(relationship: PlannedRelationship, at: number, marginDays: number): boolean {
+  const margin = marginDays * DAY_MS;
+  return at >= relationship.startMs - margin && (relationship.endMs === undefined || at <= relationship.endMs + DAY_MS + margin);
 }

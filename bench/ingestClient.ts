@@ -12,6 +12,8 @@ export interface PostOptions {
   client: ClientKind;
   /** Events in each body, to check the server accepted them all. */
   eventsPerBody: (index: number) => number;
+  /** Post at most this many events a second (0 or absent: as fast as the server answers). */
+  eventsPerSecond?: number;
 }
 
 export interface PostResult {
@@ -22,6 +24,8 @@ export interface PostResult {
   latenciesMs: number[];
   /** performance.now() of each 202, in the order they came back. */
   acceptedTimes: number[];
+  /** Wall-clock time (ms since the epoch, as the server stamps alerts) each body was sent in the attempt that was accepted, by body. */
+  sentAtMs: number[];
   accepted: number;
   duplicates: number;
   /** Answers of 429 or 503 that were retried after their Retry-After. */
@@ -83,12 +87,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function postBatches(options: PostOptions): Promise<PostResult> {
   const poster = options.client === 'fetch' ? fetchPoster(options.url, options.key) : httpPoster(options.url, options.key, options.concurrency);
   const result: PostResult = {
-    startedAt: performance.now(), lastAcceptedAt: 0, latenciesMs: [], acceptedTimes: [], accepted: 0, duplicates: 0, retries: 0, retryStatuses: {},
+    startedAt: performance.now(), lastAcceptedAt: 0, latenciesMs: [], acceptedTimes: [], sentAtMs: [], accepted: 0, duplicates: 0, retries: 0, retryStatuses: {},
   };
   let next = 0;
+  let due = 0;
   const postOne = async (index: number) => {
+    if (options.eventsPerSecond) {
+      // Paced: each body is due when the events before it have had their share of time.
+      due += options.eventsPerBody(index);
+      const wait = result.startedAt + ((due - options.eventsPerBody(index)) / options.eventsPerSecond) * 1000 - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
     const sentAt = performance.now();
     for (let attempt = 1; ; attempt++) {
+      result.sentAtMs[index] = Date.now();
       const answer = await poster.post(options.bodies[index]);
       if (answer.status === 202) {
         const now = performance.now();

@@ -33,8 +33,28 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     'cpu-prof': { type: 'boolean', default: false },
     tag: { type: 'string', default: '' },
+    help: { type: 'boolean', default: false },
   },
 });
+
+if (args.help) {
+  process.stdout.write(`The ingest benchmark: batches of events posted over HTTP to a real \`accesswatch serve\` until all are stored.
+Usage: npm run bench -- [options]
+  --mode embedded|redis|all  which modes to run (default all)
+  --events N                 events to post, timed (default 200000)
+  --batch N                  events per request (default 1000)
+  --concurrency N            requests in flight (default 4)
+  --client http|fetch        node:http with keep-alive (default) or the global fetch
+  --warmup N                 batches posted and stored before timing (default 5)
+  --cpu-prof                 profile the server and print its top functions
+  --tag TEXT                 suffix for the files written to bench/out (use --tag=-x for a leading dash)
+  --help                     this text
+At the size of an integrated care system (1M patients, 50k staff, 10M relationships), with every rule
+on and post-to-alert latency: node --import tsx bench/ics.ts --help. Reference lookups alone:
+node --import tsx bench/referenceLookups.ts --help.
+`);
+  process.exit(0);
+}
 
 function wholeNumber(name: string, value: string, minimum: number): number {
   const n = Number(value);

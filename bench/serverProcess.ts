@@ -19,14 +19,19 @@ export interface ServerOptions {
   queuePrefix?: string;
   /** Extra node flags for the server, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Extra environment for the server (e.g. ACCESSWATCH_RULES_CONFIG). */
+  env?: Record<string, string>;
+  /** The port to listen on (default: a free one). */
+  port?: number;
 }
 
 export async function startServerProcess(options: ServerOptions): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ACCESSWATCH_ADMIN_TOKEN: options.adminToken,
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
   delete env.REDIS_URL;
   delete env.ELASTICSEARCH_URL;
@@ -76,11 +81,11 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
 }
 
 /** Registers the benchmark's source system through the admin API and returns its key. */
-export async function createSourceKey(url: string, adminToken: string, system: string, organisation: string): Promise<string> {
+export async function createSourceKey(url: string, adminToken: string, system: string, organisation: string | string[]): Promise<string> {
   const response = await fetch(`${url}/v1/admin/sources`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ system, organisations: [organisation], scopes: ['events'] }),
+    body: JSON.stringify({ system, organisations: Array.isArray(organisation) ? organisation : [organisation], scopes: ['events'] }),
   });
   if (response.status !== 201) throw new Error(`could not create the source key: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { key: string }).key;
@@ -91,4 +96,22 @@ export async function storedEvents(url: string, adminToken: string): Promise<num
   const response = await fetch(`${url}/v1/admin/stats`, { headers: { authorization: `Bearer ${adminToken}` } });
   if (response.status !== 200) throw new Error(`GET /v1/admin/stats answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { events: number }).events;
+}
+
+/** Creates a person (e.g. an IG officer who reads the alerts) through the admin API and returns their token. */
+export async function createPersonToken(url: string, adminToken: string, name: string, role: string, organisations: string[]): Promise<string> {
+  const response = await fetch(`${url}/v1/admin/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, role, organisations }),
+  });
+  if (response.status !== 201) throw new Error(`could not create the person ${name}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Queue counts from GET /v1/admin/queue (all zero in the embedded mode). */
+export async function queueCounts(url: string, adminToken: string): Promise<{ waiting: number; active: number; delayed: number; failed: number }> {
+  const response = await fetch(`${url}/v1/admin/queue`, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (response.status !== 200) throw new Error(`GET /v1/admin/queue answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { counts: { waiting: number; active: number; delayed: number; failed: number } }).counts;
 }

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { oidcSettingsOf, type OidcSettings } from './auth/oidcClaims.js';
+import { checkBreachThresholds, type BreachThresholds, type GridScore } from './incidents/breachAssessment.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -38,6 +40,10 @@ export interface Config {
   rulesDir?: string;
   /** YAML file of rule settings and per-rule overrides (`ACCESSWATCH_RULES_CONFIG`, optional; see rules/README.md). */
   rulesConfigPath?: string;
+  /** Sign-in with an identity provider's JWTs (`ACCESSWATCH_OIDC_*`, see the README); unset means local tokens only. */
+  oidc?: OidcSettings;
+  /** Where the DSPT breach grid turns (`ACCESSWATCH_ICO_MIN_LIKELIHOOD` 3, `ACCESSWATCH_ICO_MIN_SEVERITY` 2, `ACCESSWATCH_HIGH_RISK_MIN_LIKELIHOOD` 4, `ACCESSWATCH_HIGH_RISK_MIN_SEVERITY` 4). */
+  breachThresholds: BreachThresholds;
   /** pino level (`LOG_LEVEL`, default info). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -61,6 +67,18 @@ const envSchema = {
     ACCESSWATCH_EXPLAIN_MARGIN_DAYS: { type: 'integer', minimum: 0, maximum: 3650, default: 30 },
     ACCESSWATCH_RULES_DIR: { type: 'string', minLength: 1 },
     ACCESSWATCH_RULES_CONFIG: { type: 'string', minLength: 1 },
+    ACCESSWATCH_OIDC_ISSUER: { type: 'string', format: 'uri', pattern: '^https?://' },
+    ACCESSWATCH_OIDC_AUDIENCE: { type: 'string', minLength: 1 },
+    ACCESSWATCH_OIDC_JWKS_URL: { type: 'string', format: 'uri', pattern: '^https?://' },
+    ACCESSWATCH_OIDC_ID_CLAIM: { type: 'string', minLength: 1 },
+    ACCESSWATCH_OIDC_NAME_CLAIM: { type: 'string', minLength: 1 },
+    ACCESSWATCH_OIDC_ROLE_CLAIM: { type: 'string', minLength: 1 },
+    ACCESSWATCH_OIDC_ORGANISATIONS_CLAIM: { type: 'string', minLength: 1 },
+    ACCESSWATCH_OIDC_ROLE_MAP: { type: 'string', minLength: 2 },
+    ACCESSWATCH_ICO_MIN_LIKELIHOOD: { type: 'integer', minimum: 1, maximum: 5, default: 3 },
+    ACCESSWATCH_ICO_MIN_SEVERITY: { type: 'integer', minimum: 1, maximum: 5, default: 2 },
+    ACCESSWATCH_HIGH_RISK_MIN_LIKELIHOOD: { type: 'integer', minimum: 1, maximum: 5, default: 4 },
+    ACCESSWATCH_HIGH_RISK_MIN_SEVERITY: { type: 'integer', minimum: 1, maximum: 5, default: 4 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;
@@ -81,6 +99,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const v = known as Record<string, never>;
+  let oidc: OidcSettings | undefined;
+  try {
+    oidc = oidcSettingsOf(v);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
   const config: Config = {
     port: v.PORT,
     host: v.HOST,
@@ -98,8 +122,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     explainMarginDays: v.ACCESSWATCH_EXPLAIN_MARGIN_DAYS,
     rulesDir: v.ACCESSWATCH_RULES_DIR === undefined ? undefined : resolve(v.ACCESSWATCH_RULES_DIR),
     rulesConfigPath: v.ACCESSWATCH_RULES_CONFIG === undefined ? undefined : resolve(v.ACCESSWATCH_RULES_CONFIG),
+    oidc,
+    breachThresholds: {
+      icoMinLikelihood: v.ACCESSWATCH_ICO_MIN_LIKELIHOOD as GridScore, icoMinSeverity: v.ACCESSWATCH_ICO_MIN_SEVERITY as GridScore,
+      highRiskMinLikelihood: v.ACCESSWATCH_HIGH_RISK_MIN_LIKELIHOOD as GridScore, highRiskMinSeverity: v.ACCESSWATCH_HIGH_RISK_MIN_SEVERITY as GridScore,
+    },
     logLevel: v.LOG_LEVEL,
     ...overrides,
   };
+  try {
+    checkBreachThresholds(config.breachThresholds);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ACCESSWATCH_HIGH_RISK_MIN_*: ${(err as Error).message}`);
+  }
   return Object.freeze(config);
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALERT_STATUSES, SEVERITIES, type Alert, type Suppression } from '../../engine/alerts/alert.js';
+import { OPEN_STATUSES } from '../../engine/alerts/triage.js';
 import { userRisk } from '../../engine/alerts/userRisk.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
-import type { Store } from '../../engine/store/port.js';
+import type { AlertQuery, Store } from '../../engine/store/port.js';
 import { requirePerson, type Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { alertPageSchema, alertSchema, errorResponses, suppressionSchema, userRiskSchema } from '../schemas.js';
@@ -21,47 +22,75 @@ export interface AlertRoutesOptions {
 }
 
 /** Who triages: IG officers and Caldicott guardians; auditors read. */
-const READERS = ['ig-officer', 'caldicott-guardian', 'auditor'] as const;
-const TRIAGERS = ['ig-officer', 'caldicott-guardian'] as const;
+export const READERS = ['ig-officer', 'caldicott-guardian', 'auditor'] as const;
+export const TRIAGERS = ['ig-officer', 'caldicott-guardian'] as const;
 
 /** Longest a suppression may last: a year, so that none is forgotten for ever. */
 const MAX_SUPPRESSION_DAYS = 366;
 
-function nhsNumberParam(value: string | undefined, field: string): string | undefined {
+/** A suppression's expiry as stored, refused (naming `field`) unless it is in the future and within a year of `now`. */
+export function suppressionExpiry(expiresAt: string, now: number, field = 'expiresAt'): string {
+  const expires = Date.parse(expiresAt);
+  if (expires <= now) throw new ApiError('AW_ERR_VALIDATION', `${field}: must be in the future`);
+  if (expires > now + MAX_SUPPRESSION_DAYS * 86_400_000) throw new ApiError('AW_ERR_VALIDATION', `${field}: must be within ${MAX_SUPPRESSION_DAYS} days`);
+  return new Date(expires).toISOString();
+}
+
+export function nhsNumberParam(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined;
   const nhsNumber = normaliseNhsNumber(value);
   if (!isValidNhsNumber(nhsNumber)) throw new ApiError('AW_ERR_VALIDATION', `${field}: is not a valid NHS number (10 digits with a correct check digit)`);
   return nhsNumber;
 }
 
-function unavailable(err: unknown): never {
+export function unavailable(err: unknown): never {
   if (err instanceof InvalidCursorError) throw new ApiError('AW_ERR_VALIDATION', err.message);
   throw Object.assign(new UnavailableError('the store is not reachable; retry shortly'), { cause: err });
 }
 
 /** Reading an alert about a patient is a read of that patient's data, audited like any other. */
-function alertReads(alerts: Alert[]) {
+export function alertReads(alerts: Alert[]) {
   return alerts.filter((alert) => alert.nhsNumber !== undefined)
     .map((alert) => ({ organisation: alert.organisation, nhsNumber: alert.nhsNumber!, action: 'view' as const, recordPart: 'alert' as const }));
 }
 
+/** The filters of GET /v1/alerts, which bulk triage takes too. */
+export interface AlertFilter {
+  status?: Alert['status']; rule?: string; severity?: Alert['severity']; user?: string; patient?: string; organisation?: string; from?: string; to?: string;
+}
+
+export const alertFilterProperties = {
+  status: { type: 'string', enum: ALERT_STATUSES },
+  rule: { type: 'string', description: 'Rule id' },
+  severity: { type: 'string', enum: SEVERITIES },
+  user: { type: 'string' },
+  patient: { type: 'string', description: 'NHS number' },
+  organisation: { type: 'string' },
+  from: { type: 'string', format: 'date-time', description: 'Alerts last seen at or after' },
+  to: { type: 'string', format: 'date-time', description: 'Alerts first seen before' },
+} as const;
+
+/** The store query for a filter, within the person's organisations (403 for an organisation not theirs). */
+export function alertQueryOf(person: { organisations: string[] }, filter: AlertFilter, page: Pick<AlertQuery, 'limit' | 'cursor' | 'raises'>): AlertQuery {
+  if (filter.organisation !== undefined && !person.organisations.includes(filter.organisation)) {
+    throw new ApiError('AW_ERR_FORBIDDEN', `organisation: ${filter.organisation} is not one of your organisations`);
+  }
+  return {
+    organisations: person.organisations, status: filter.status, ruleId: filter.rule, severity: filter.severity, userId: filter.user,
+    nhsNumber: nhsNumberParam(filter.patient, 'patient'), organisation: filter.organisation, from: filter.from, to: filter.to, ...page,
+  };
+}
+
 export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions): Promise<void> {
-  app.get<{ Querystring: { status?: Alert['status']; rule?: string; severity?: Alert['severity']; user?: string; patient?: string; organisation?: string; raises?: 'alert' | 'signal'; from?: string; to?: string; limit: number; cursor?: string } }>('/v1/alerts', {
+  app.get<{ Querystring: AlertFilter & { raises?: 'alert' | 'signal'; limit: number; cursor?: string } }>('/v1/alerts', {
     schema: {
       summary: 'List alerts of your organisations, most recently seen first',
       querystring: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          status: { type: 'string', enum: ALERT_STATUSES },
-          rule: { type: 'string', description: 'Rule id' },
-          severity: { type: 'string', enum: SEVERITIES },
-          user: { type: 'string' },
-          patient: { type: 'string', description: 'NHS number' },
-          organisation: { type: 'string' },
+          ...alertFilterProperties,
           raises: { type: 'string', enum: ['alert', 'signal'], default: 'alert', description: 'signal lists the low-weight signals (after-hours access) instead' },
-          from: { type: 'string', format: 'date-time', description: 'Alerts last seen at or after' },
-          to: { type: 'string', format: 'date-time', description: 'Alerts first seen before' },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           cursor: { type: 'string' },
         },
@@ -70,15 +99,8 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     },
   }, async (request) => {
     const person = requirePerson(await options.principalOf(request), READERS);
-    const query = request.query;
-    if (query.organisation !== undefined && !person.organisations.includes(query.organisation)) {
-      throw new ApiError('AW_ERR_FORBIDDEN', `organisation: ${query.organisation} is not one of your organisations`);
-    }
-    const page = await options.store.queryAlerts({
-      organisations: person.organisations, status: query.status, ruleId: query.rule, severity: query.severity, userId: query.user,
-      nhsNumber: nhsNumberParam(query.patient, 'patient'), organisation: query.organisation, raises: query.raises,
-      from: query.from, to: query.to, limit: query.limit, cursor: query.cursor,
-    }).catch(unavailable);
+    const { raises, limit, cursor } = request.query;
+    const page = await options.store.queryAlerts(alertQueryOf(person, request.query, { raises, limit, cursor })).catch(unavailable);
     await recordPatientReads(person, alertReads(page.alerts), options.sink);
     return page;
   });
@@ -125,16 +147,14 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     }
     if (body.ruleId !== undefined && !options.ruleIds().has(body.ruleId)) throw new ApiError('AW_ERR_VALIDATION', `ruleId: no rule has the id ${body.ruleId}`);
     const now = Date.now();
-    const expires = Date.parse(body.expiresAt);
-    if (expires <= now) throw new ApiError('AW_ERR_VALIDATION', 'expiresAt: must be in the future');
-    if (expires > now + MAX_SUPPRESSION_DAYS * 86_400_000) throw new ApiError('AW_ERR_VALIDATION', `expiresAt: must be within ${MAX_SUPPRESSION_DAYS} days`);
+    const expiresAt = suppressionExpiry(body.expiresAt, now);
     const suppression: Suppression = {
       id: randomUUID(),
       organisation: body.organisation,
       ...(body.ruleId !== undefined ? { ruleId: body.ruleId } : {}),
       ...(body.userId !== undefined ? { userId: body.userId } : {}),
       ...(body.nhsNumber !== undefined ? { nhsNumber: nhsNumberParam(body.nhsNumber, 'nhsNumber') } : {}),
-      expiresAt: new Date(expires).toISOString(),
+      expiresAt,
       reason: body.reason,
       createdBy: person.id,
       createdAt: new Date(now).toISOString(),
@@ -156,7 +176,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
 
   app.get<{ Params: { id: string } }>('/v1/users/:id/risk', {
     schema: {
-      summary: "A user's risk score across their open alerts and recent signals, within your organisations",
+      summary: "A user's risk score across their open (or investigating) alerts and recent signals, within your organisations",
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } },
       response: { 200: userRiskSchema, ...errorResponses },
     },
@@ -164,12 +184,14 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     const person = requirePerson(await options.principalOf(request), READERS);
     const alerts: Alert[] = [];
     let cursor: string | undefined;
-    for (const raises of ['alert', 'signal'] as const) {
-      do {
-        const page = await options.store.queryAlerts({ organisations: person.organisations, userId: request.params.id, status: 'open', raises, limit: 500, cursor }).catch(unavailable);
-        alerts.push(...page.alerts);
-        cursor = page.nextCursor;
-      } while (cursor && alerts.length < 5000);
+    for (const status of OPEN_STATUSES) {
+      for (const raises of ['alert', 'signal'] as const) {
+        do {
+          const page = await options.store.queryAlerts({ organisations: person.organisations, userId: request.params.id, status, raises, limit: 500, cursor }).catch(unavailable);
+          alerts.push(...page.alerts);
+          cursor = page.nextCursor;
+        } while (cursor && alerts.length < 5000);
+      }
     }
     return userRisk(request.params.id, alerts, Date.now());
   });

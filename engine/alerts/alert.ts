@@ -6,9 +6,39 @@
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** `open` when raised; the triage statuses come with incidents. */
-export const ALERT_STATUSES = ['open', 'dismissed', 'confirmed', 'escalated'] as const;
+/**
+ * `open` when raised; an IG officer moves it to `investigating`, then closes it as `dismissed` or
+ * `confirmed` (see triage.ts for the transitions). `open` and `investigating` still take evidence.
+ */
+export const ALERT_STATUSES = ['open', 'investigating', 'dismissed', 'confirmed'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** Why an alert was dismissed: a fixed list, so that reports can count outcomes. `other` needs a note. */
+export const DISMISSAL_REASONS = ['explained-by-care', 'authorised-by-policy', 'data-quality', 'duplicate', 'other'] as const;
+export type DismissalReason = (typeof DISMISSAL_REASONS)[number];
+
+/** One triage change, kept for ever in the alert's `history` (never edited or removed). */
+export interface TriageEntry {
+  at: string;
+  /** The person's stable id, and their name when they made the change. */
+  by: string;
+  byName: string;
+  from: AlertStatus;
+  to: AlertStatus;
+  /** Present when the change (re)assigned the alert: the assignee's name, or null when unassigned. */
+  assignee?: string | null;
+  reason?: DismissalReason;
+  note?: string;
+}
+
+/** How a closed alert was closed: the closing entry's reason and note, who and when. */
+export interface Resolution {
+  reason?: DismissalReason;
+  note?: string;
+  at: string;
+  by: string;
+  byName: string;
+}
 
 /**
  * `alert`: for triage. `signal`: a low-weight observation (after-hours access) that raises the
@@ -88,6 +118,14 @@ export interface Alert extends AlertSubject {
   /** When accesswatch opened and last updated the alert (wall clock). */
   createdAt: string;
   updatedAt: string;
+  /** 1 when opened, +1 on every triage change (not on new evidence): the version a change must name. */
+  version: number;
+  /** The name of the person working the alert. */
+  assignee?: string;
+  /** Set when the alert is closed (dismissed or confirmed); gone when a guardian reopens it. */
+  resolution?: Resolution;
+  /** Every triage change, oldest first. */
+  history: TriageEntry[];
 }
 
 /** Most evidence references kept on one alert; `eventCount` keeps counting beyond it. */
@@ -134,6 +172,8 @@ export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids
       score: 0,
       createdAt: ids.now,
       updatedAt: ids.now,
+      version: 1,
+      history: [],
     };
     opened.score = alertScore(opened);
     return opened;

@@ -1,4 +1,5 @@
 import type { Alert } from './alert.js';
+import { isOpenStatus } from './triage.js';
 
 /**
  * A user's risk across alerts: each open alert and each recent signal is a piece of evidence
@@ -30,7 +31,7 @@ export function riskLevel(score: number): UserRisk['level'] {
 /** Combines a user's open alerts and their signals of the last SIGNAL_DAYS (at `now`) into one risk. */
 export function userRisk(userId: string, alerts: readonly Alert[], now: number): UserRisk {
   const since = new Date(now - SIGNAL_DAYS * 86_400_000).toISOString();
-  const counted = alerts.filter((alert) => alert.userId === userId && alert.status === 'open'
+  const counted = alerts.filter((alert) => alert.userId === userId && isOpenStatus(alert.status)
     && (alert.raises === 'alert' || alert.lastSeenAt >= since));
   let remaining = 1;
   const byRule = new Map<string, UserRisk['byRule'][number]>();

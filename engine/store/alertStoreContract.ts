@@ -1,42 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alertScore, mergeAlert, type Alert, type AlertUpdate, type EvidenceRef, type Suppression } from '../alerts/alert.js';
-import { eventDocId } from '../events/canonical.js';
+import { alertScore, mergeAlert, type Alert } from '../alerts/alert.js';
+import { at, evidence, suppression, update } from './alertContractFixtures.js';
+import { alertTriageContract } from './alertTriageContract.js';
 import { InvalidCursorError } from './cursor.js';
 import type { AlertQuery, Store } from './port.js';
 import type { StoreContractOptions } from './storeContract.js';
-
-/** A reference to event `e<n>`, which happened `n` minutes after 09:00 on 20 November. */
-function evidence(n: number): EvidenceRef {
-  const minutes = String(n).padStart(2, '0');
-  return { docId: eventDocId('emis-a81001', `e${n}`), system: 'emis-a81001', id: `e${n}`, occurredAt: `2026-11-20T09:${minutes}:00Z` };
-}
-
-/** An update of the co-worker rule for Ann (G1234567) looking at patient 9434765919, with evidence `e<n>` for each n. */
-function update(events: number[], overrides: Partial<AlertUpdate> = {}): AlertUpdate {
-  const refs = events.map(evidence);
-  const times = refs.map((ref) => ref.occurredAt).sort();
-  return {
-    ruleId: 'co-worker-record',
-    title: "Access to a co-worker's record",
-    severity: 'medium',
-    raises: 'alert',
-    subject: { organisation: 'A81001', userId: 'G1234567', nhsNumber: '9434765919' },
-    firstSeenAt: times[0],
-    lastSeenAt: times[times.length - 1],
-    explanation: { text: `Ann viewed a co-worker's record ${events.length} times.`, details: { events: events.length } },
-    evidence: refs,
-    ...overrides,
-  };
-}
-
-const at = (hour: number) => `2026-11-21T${String(hour).padStart(2, '0')}:00:00.000Z`;
-
-function suppression(overrides: Partial<Suppression> & { id: string }): Suppression {
-  return {
-    organisation: 'A81001', ruleId: 'co-worker-record', userId: 'G1234567', expiresAt: '2026-12-01T00:00:00Z',
-    reason: 'Ann works in the GP practice she is registered with', createdBy: 'person-1', createdAt: '2026-11-20T12:00:00Z', ...overrides,
-  };
-}
 
 /**
  * The behaviour every alert store promises (AlertStore in port.ts), run by storeContract for each
@@ -221,4 +189,5 @@ export function alertStoreContract(name: string, makeStore: () => Promise<Store>
       expect(coWorker.evidence.map((ref) => ref.id)).toEqual(['e1', 'e2', 'e4']);
     });
   });
+  alertTriageContract(name, makeStore, options);
 }

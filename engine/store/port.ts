@@ -1,5 +1,7 @@
 import type { Alert, AlertStatus, AlertUpdate, Severity, Suppression } from '../alerts/alert.js';
+import type { AlertChange, AlertChangeOutcome } from '../alerts/triage.js';
 import type { StoredEvent } from '../events/accessEvent.js';
+import type { Incident, IncidentStatus } from '../incidents/incident.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../reference/referenceData.js';
 
 /** Result of writing a batch of events. */
@@ -159,11 +161,18 @@ export interface AlertPage {
  * merging each update into it with `mergeAlert` (evidence is a set by docId, so recording the same
  * update twice changes nothing), or opens one with a new id; it is durable when it resolves and is
  * safe to call from several processes at once (the scaled store merges atomically per alert).
+ * An alert is open while `open` or `investigating`; once closed, new matches open a new alert.
+ * `updateAlerts` applies triage changes (see engine/alerts/triage.ts), each only if its alert is
+ * still at the version the change names (compare-and-set, atomic per alert), appending its entry
+ * to the history and adding 1 to the version; merging evidence leaves the version alone. A
+ * reopening is refused (`superseded`) once a later alert of the same rule and subject exists.
  * Queries list alerts by `lastSeenAt` newest first, then `id`, paged by an opaque cursor.
- * Leaves out: suppression (the caller filters updates first) and triage (status changes come with incidents).
+ * Leaves out: suppression (the caller filters updates first) and who may make which change (the API).
  */
 export interface AlertStore {
   recordAlerts(updates: AlertUpdate[], now: string): Promise<{ opened: number; updated: number }>;
+  /** One outcome per change, in order; one round trip for the batch (plus one per alert changed meanwhile). */
+  updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]>;
   queryAlerts(query: AlertQuery): Promise<AlertPage>;
   getAlert(id: string): Promise<Alert | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
@@ -171,8 +180,41 @@ export interface AlertStore {
   activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]>;
 }
 
+export interface IncidentQuery {
+  /** Only incidents of these organisations (the caller's scope). Empty means none. */
+  organisations: string[];
+  status?: IncidentStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface IncidentPage {
+  incidents: Incident[];
+  nextCursor?: string;
+}
+
+/** What a compare-and-set update did: written, or refused with the incident as it now is (absent when there is none). */
+export type IncidentUpdate = { updated: true; incident: Incident } | { updated: false; current?: Incident };
+
+/**
+ * Incidents, kept whole, one version at a time.
+ * Promises: `createIncident` has create semantics on `id` (false, and nothing changed, when it
+ * exists); `updateIncident` is compare-and-set: it writes `next` only while the stored version is
+ * `expectedVersion` (and `next.version` must be one more), so of two updates based on the same
+ * version exactly one wins and the other learns the current one, even across processes;
+ * `getIncident` reads its own writes at once; queries list by `awareAt` (oldest first: the
+ * earliest deadline), then `id`, paged by an opaque cursor, and see writes once they resolve.
+ * Leaves out: the incident's rules (engine/incidents decides what may change) and deletion.
+ */
+export interface IncidentStore {
+  createIncident(incident: Incident): Promise<boolean>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  queryIncidents(query: IncidentQuery): Promise<IncidentPage>;
+  updateIncident(next: Incident, expectedVersion: number): Promise<IncidentUpdate>;
+}
+
 /** The whole store: one adapter per backend (DuckDB embedded, Elasticsearch scaled). */
-export interface Store extends EventStore, ReferenceStore, CredentialStore, AlertStore {
+export interface Store extends EventStore, ReferenceStore, CredentialStore, AlertStore, IncidentStore {
   readonly kind: 'duckdb' | 'elasticsearch';
   /** Creates tables, indices or templates when missing. Safe to call more than once. */
   init(): Promise<void>;

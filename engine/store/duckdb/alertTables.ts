@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import { groupByOpenAlert, mergeUpdates, openAlertKey, type RecordedAlerts } from '../../alerts/openAlerts.js';
+import { isReopening, planAlertChange, withTriageDefaults, type AlertChange, type AlertChangeOutcome } from '../../alerts/triage.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AlertPage, AlertQuery } from '../port.js';
 
@@ -9,7 +10,8 @@ import type { AlertPage, AlertQuery } from '../port.js';
  * Alerts and suppressions in DuckDB. Each alert is kept whole as JSON (`alert`) beside the
  * columns queries filter and sort on; times are TIMESTAMPTZ so that offsets compare as instants.
  * Writes run on the store's single writer, one at a time, so "find the open alerts, merge, write
- * back" cannot interleave with another write: one open alert per rule and subject holds.
+ * back" cannot interleave with another write: one open alert per rule and subject holds, and a
+ * triage change's version check and write are one compare-and-set.
  * Key lists are bound as JSON text, as in referenceTables.ts.
  */
 
@@ -44,16 +46,19 @@ const TIME_COLUMNS = new Set(['first_seen_at', 'last_seen_at']);
 
 const varchars = (name: string) => `from_json($${name}, '["VARCHAR"]')`;
 
+/** An alert as stored (alerts written before triage have no version or history yet). */
+const parseAlert = (text: unknown): Alert => withTriageDefaults(JSON.parse(String(text)) as Alert);
+
 /** The open alerts of these groups' rules and subjects, by their key (`openAlertKey`). */
 async function openAlertsOf(connection: DuckDBConnection, groups: { ruleId: string; subjectKey: string }[]): Promise<Map<string, Alert>> {
   const rows = (await connection.runAndReadAll(
     `SELECT a.rule_id, a.subject_key, a.alert FROM alerts a
       JOIN (SELECT unnest(${varchars('rules')}) AS rule_id, unnest(${varchars('subjects')}) AS subject_key) k USING (rule_id, subject_key)
-      WHERE a.status = 'open'`,
+      WHERE a.status IN ('open', 'investigating')`,
     { rules: JSON.stringify(groups.map((group) => group.ruleId)), subjects: JSON.stringify(groups.map((group) => group.subjectKey)) },
   )).getRows();
   const open = new Map<string, Alert>();
-  for (const [ruleId, subjectKey, text] of rows) open.set(openAlertKey(String(ruleId), String(subjectKey)), JSON.parse(String(text)) as Alert);
+  for (const [ruleId, subjectKey, text] of rows) open.set(openAlertKey(String(ruleId), String(subjectKey)), parseAlert(text));
   return open;
 }
 
@@ -129,7 +134,7 @@ export async function queryAlerts(connection: DuckDBConnection, query: AlertQuer
     params,
   )).getRowObjectsJS();
   const page = rows.slice(0, query.limit);
-  const alerts = page.map((row) => JSON.parse(String(row.alert)) as Alert);
+  const alerts = page.map((row) => parseAlert(row.alert));
   const last = page.at(-1);
   return rows.length > query.limit && last
     ? { alerts, nextCursor: encodeCursor({ micros: BigInt(last.micros as bigint), docId: String(last.id) }) }
@@ -138,7 +143,42 @@ export async function queryAlerts(connection: DuckDBConnection, query: AlertQuer
 
 export async function getAlert(connection: DuckDBConnection, id: string): Promise<Alert | undefined> {
   const rows = (await connection.runAndReadAll('SELECT alert FROM alerts WHERE id = $id', { id })).getRows();
-  return rows.length === 0 ? undefined : (JSON.parse(String(rows[0][0])) as Alert);
+  return rows.length === 0 ? undefined : parseAlert(rows[0][0]);
+}
+
+/** Whether an alert of the same rule and subject was opened at or after this one. */
+async function hasLaterAlert(connection: DuckDBConnection, alert: Alert, subjectKey: string): Promise<boolean> {
+  const rows = (await connection.runAndReadAll(
+    `SELECT count(*) FROM alerts WHERE rule_id = $ruleId AND subject_key = $subjectKey AND id <> $id
+      AND CAST(json_extract_string(alert, '$.createdAt') AS TIMESTAMPTZ) >= $createdAt::TIMESTAMPTZ`,
+    { ruleId: alert.ruleId, subjectKey, id: alert.id, createdAt: alert.createdAt },
+  )).getRows();
+  return Number(rows[0][0]) > 0;
+}
+
+/**
+ * Applies triage changes (AlertStore.updateAlerts): one read of the alerts named, each change
+ * checked against its alert's version (in order, so two changes to one alert see each other),
+ * and one statement writing what changed. The caller runs it on the single writer.
+ */
+export async function updateAlerts(connection: DuckDBConnection, changes: AlertChange[]): Promise<AlertChangeOutcome[]> {
+  if (changes.length === 0) return [];
+  const rows = (await connection.runAndReadAll(
+    `SELECT id, subject_key, alert FROM alerts WHERE id IN (SELECT unnest(${varchars('ids')}))`,
+    { ids: JSON.stringify(changes.map((change) => change.id)) },
+  )).getRows();
+  const found = new Map(rows.map(([id, subjectKey, text]) => [String(id), { alert: parseAlert(text), subjectKey: String(subjectKey) }]));
+  const written = new Map<string, { alert: Alert; subjectKey: string }>();
+  const outcomes: AlertChangeOutcome[] = [];
+  for (const change of changes) {
+    const current = written.get(change.id) ?? found.get(change.id);
+    const later = current !== undefined && isReopening(change.entry) && await hasLaterAlert(connection, current.alert, current.subjectKey);
+    const outcome = planAlertChange(change, current?.alert, later);
+    if (outcome.outcome === 'changed') written.set(change.id, { alert: outcome.alert, subjectKey: current!.subjectKey });
+    outcomes.push(outcome);
+  }
+  await writeAlerts(connection, [...written.values()]);
+  return outcomes;
 }
 
 /** Stores a suppression, replacing one with the same id. */

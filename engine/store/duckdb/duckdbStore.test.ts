@@ -8,6 +8,7 @@ import type { AccessEvent } from '../../events/accessEvent.js';
 import { eventDocId, eventFingerprint } from '../../events/canonical.js';
 import { ThreadedDuckdbStore } from './threadedDuckdbStore.js';
 import { alertStoreContract } from '../alertStoreContract.js';
+import { incidentStoreContract } from '../incidentStoreContract.js';
 import type { Store } from '../port.js';
 import { storeContract } from '../storeContract.js';
 import { DuckdbStore } from './duckdbStore.js';
@@ -26,6 +27,7 @@ const contractOptions = { reopen: async (closed: Store) => openStore(paths.get(c
 
 storeContract('duckdb', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
 alertStoreContract('duckdb', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
+incidentStoreContract('duckdb', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
 
 describe('the embedded store after a restart', () => {
   it('still knows every stored event, so a replay counts as duplicates', async () => {

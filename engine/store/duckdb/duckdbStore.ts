@@ -8,7 +8,9 @@ import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
-import type { AlertPage, AlertQuery, EventPage, EventQuery, InsertResult, Person, Source, Store } from '../port.js';
+import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
+import type { AlertPage, AlertQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
+import type { Incident } from '../../incidents/incident.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
@@ -16,6 +18,7 @@ import { copyRows, emptyRows, eventRowsOf, type EventRows } from './eventRows.js
 import * as reference from './referenceTables.js';
 import * as alerts from './alertTables.js';
 import * as credentials from './credentialTables.js';
+import * as incidents from './incidentTables.js';
 
 /** Rows written between checkpoints of the write-ahead log into the database file. */
 const CHECKPOINT_ROWS = 200_000;
@@ -106,7 +109,9 @@ export class DuckdbStore implements Store {
     await this.writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS explanation VARCHAR');
     await this.writer.run(reference.REFERENCE_SCHEMA);
     await reference.upgradeReferenceTables(this.writer);
+    await this.writer.run(reference.LOOKUP_SETTINGS);
     await this.writer.run(alerts.ALERT_SCHEMA);
+    await this.writer.run(incidents.INCIDENT_SCHEMA);
     await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
     await this.writer.run("SET checkpoint_threshold = '1GB'");
@@ -358,6 +363,10 @@ export class DuckdbStore implements Store {
     return this.writes.run(() => alerts.recordAlerts(this.write, updates, now));
   }
 
+  updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> {
+    return this.writes.run(() => alerts.updateAlerts(this.write, changes));
+  }
+
   queryAlerts(query: AlertQuery): Promise<AlertPage> {
     return alerts.queryAlerts(this.read, query);
   }
@@ -372,6 +381,13 @@ export class DuckdbStore implements Store {
 
   activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]> {
     return alerts.activeSuppressions(this.read, organisations, now);
+  }
+
+  createIncident(incident: Incident): Promise<boolean> { return this.writes.run(() => incidents.createIncident(this.write, incident)); }
+  getIncident(id: string): Promise<Incident | undefined> { return incidents.getIncident(this.read, id); }
+  queryIncidents(query: IncidentQuery): Promise<IncidentPage> { return incidents.queryIncidents(this.read, query); }
+  updateIncident(next: Incident, expectedVersion: number): Promise<IncidentUpdate> {
+    return this.writes.run(() => incidents.updateIncident(this.write, next, expectedVersion));
   }
 
   putSource(source: Source): Promise<void> { return this.writes.run(() => credentials.putSource(this.write, source)); }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertStoreContract } from '../alertStoreContract.js';
+import { incidentStoreContract } from '../incidentStoreContract.js';
 import type { Store } from '../port.js';
 import { storeContract } from '../storeContract.js';
 import { ThreadedDuckdbStore } from './threadedDuckdbStore.js';
@@ -21,6 +22,7 @@ const contractOptions = { reopen: async (closed: Store) => openStore(paths.get(c
 
 storeContract('duckdb in its own thread', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
 alertStoreContract('duckdb in its own thread', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
+incidentStoreContract('duckdb in its own thread', async () => openStore(join(dir, `store-${n++}.duckdb`)), contractOptions);
 
 describe('when the store thread dies', () => {
   it('reports it once, and refuses further work instead of hanging', async () => {

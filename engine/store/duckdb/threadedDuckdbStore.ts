@@ -5,7 +5,9 @@ import { InvalidCursorError } from '../cursor.js';
 import { eventRowsOf } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
-import type { AlertPage, AlertQuery, EventPage, EventQuery, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
+import type { AlertPage, AlertQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { Incident } from '../../incidents/incident.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
 
 /**
@@ -95,10 +97,15 @@ export class ThreadedDuckdbStore implements Store {
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> { return this.call('findPatients', [nhsNumbers]); }
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
+  updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
   queryAlerts(query: AlertQuery): Promise<AlertPage> { return this.call('queryAlerts', [query]); }
   getAlert(id: string): Promise<Alert | undefined> { return this.call('getAlert', [id]); }
   putSuppression(suppression: Suppression): Promise<void> { return this.call('putSuppression', [suppression]); }
   activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]> { return this.call('activeSuppressions', [organisations, now]); }
+  createIncident(incident: Incident): Promise<boolean> { return this.call('createIncident', [incident]); }
+  getIncident(id: string): Promise<Incident | undefined> { return this.call('getIncident', [id]); }
+  queryIncidents(query: IncidentQuery): Promise<IncidentPage> { return this.call('queryIncidents', [query]); }
+  updateIncident(next: Incident, expectedVersion: number): Promise<IncidentUpdate> { return this.call('updateIncident', [next, expectedVersion]); }
   putSource(source: Source): Promise<void> { return this.call('putSource', [source]); }
   findSourceByKeyHash(keyHash: string): Promise<Source | undefined> { return this.call('findSourceByKeyHash', [keyHash]); }
   revokeSource(system: string, at: string): Promise<boolean> { return this.call('revokeSource', [system, at]); }

@@ -133,6 +133,7 @@ describe('recording alerts through the client', () => {
 
     expect(await es.recordAlerts([update([8])], NOW)).toEqual({ opened: 1, updated: 0 });
 
+    // Generation 2 was already marked with its successor, so nobody may reopen it: open 3 at once.
     expect(reads()).toEqual([[coWorker(0)], [coWorker(2)], [coWorker(3)]]);
     const [open, note] = server!.bulkRequests();
     expect(actionsIn(open)).toEqual([{ action: 'create', index: 'accesswatch-alerts', id: coWorker(3) }]);
@@ -141,6 +142,52 @@ describe('recording alerts through the client', () => {
       { update: { _index: 'accesswatch-alerts', _id: coWorker(0), retry_on_conflict: 3 } },
       { doc: { latestGeneration: 3 } },
     ]);
+  });
+
+  it('marks a closed alert with its successor, compare-and-set, before opening the next generation', async () => {
+    const es = await storeAnswering({
+      [MGET]: [{ fixture: 'mget-response-alert-dismissed.json' }, { fixture: 'mget-response-alert-generation-1-missing.json' }],
+      '/_bulk': [{ fixture: 'bulk-response-alert-claimed.json' }, { fixture: 'bulk-response-alert-generation-1-created.json' }],
+    });
+
+    expect(await es.recordAlerts([update([8])], NOW)).toEqual({ opened: 1, updated: 0 });
+
+    expect(reads()).toEqual([[coWorker(0)], [coWorker(1)]]);
+    const [claim, open] = server!.bulkRequests();
+    expect(claim.lines[0]).toEqual({ index: { _index: 'accesswatch-alerts', _id: coWorker(0), if_seq_no: 40, if_primary_term: 1 } });
+    // The closed alert is written back as it was, plus the mark: not an update of the alert.
+    const { successor, ...unchanged } = claim.lines[1];
+    expect(successor).toBe(1);
+    expect(unchanged).toEqual(fixture<{ docs: { _source: object }[] }>('mget-response-alert-dismissed.json').docs[0]._source);
+    expect(actionsIn(open)).toEqual([{ action: 'create', index: 'accesswatch-alerts', id: coWorker(1) }]);
+    expect(open.lines[1]).toMatchObject({ generation: 1, status: 'open', version: 1, history: [], evidence: [evidence(8)] });
+  });
+
+  it('merges into the closed alert after all when a guardian reopened it while it was being marked', async () => {
+    const es = await storeAnswering({
+      [MGET]: [{ fixture: 'mget-response-alert-dismissed.json' }, { fixture: 'mget-response-alert-reopened.json' }],
+      '/_bulk': [{ fixture: 'bulk-response-alert-conflict.json' }, { fixture: 'bulk-response-alert-updated.json' }],
+    });
+
+    expect(await es.recordAlerts([update([8])], NOW)).toEqual({ opened: 0, updated: 1 });
+
+    expect(reads()).toEqual([[coWorker(0)], [coWorker(0)]]);
+    const [, merge] = server!.bulkRequests();
+    expect(merge.lines[0].index).toMatchObject({ _id: coWorker(0), if_seq_no: 41 });
+    expect(merge.lines[1]).toMatchObject({ status: 'open', version: 3, eventCount: 2, evidence: [evidence(1), evidence(8)] });
+    expect(merge.lines[1].history).toHaveLength(2);
+    expect(merge.lines[1]).not.toHaveProperty('successor');
+  });
+
+  it('merges new evidence into an alert under investigation, keeping its version, assignee and history', async () => {
+    const es = await storeAnswering({ [MGET]: [{ fixture: 'mget-response-alert-investigating.json' }], '/_bulk': [{ fixture: 'bulk-response-alert-updated.json' }] });
+
+    expect(await es.recordAlerts([update([5])], NOW)).toEqual({ opened: 0, updated: 1 });
+
+    const [bulk] = server!.bulkRequests();
+    expect(bulk.lines[0].index).toMatchObject({ _id: coWorker(0), if_seq_no: 20 });
+    expect(bulk.lines[1]).toMatchObject({ status: 'investigating', assignee: 'ola', version: 2, eventCount: 2, updatedAt: NOW });
+    expect(bulk.lines[1].history).toEqual([{ at: '2026-11-21T01:30:00.000Z', by: 'person-ola', byName: 'ola', from: 'open', to: 'investigating', assignee: 'ola' }]);
   });
 
   it('writes nothing when the updates add nothing', async () => {
@@ -199,13 +246,13 @@ describe('reading alerts through the client', () => {
     expect(server!.requests).toEqual([]);
   });
 
-  it('gets one alert in real time, without the store\'s own fields, and nothing for an unknown id', async () => {
+  it('gets one alert in real time, without the store\'s own fields (version 1 and no history when stored before triage), and nothing for an unknown id', async () => {
     const es = await storeAnswering({
       [`/accesswatch-alerts/_doc/${coWorker(0)}`]: [{ fixture: 'get-response-alert.json' }],
       '/accesswatch-alerts/_doc/no-such-alert': [{ status: 404, fixture: 'get-response-not-found.json' }],
     });
     const alert = await es.getAlert(coWorker(0));
-    expect(alert).toMatchObject({ id: coWorker(0), eventCount: 3, evidence: [evidence(1), evidence(5), evidence(7)] });
+    expect(alert).toMatchObject({ id: coWorker(0), eventCount: 3, evidence: [evidence(1), evidence(5), evidence(7)], version: 1, history: [] });
     expect(alert).not.toHaveProperty('subjectKey');
     expect(alert).not.toHaveProperty('generation');
     expect(await es.getAlert('no-such-alert')).toBeUndefined();

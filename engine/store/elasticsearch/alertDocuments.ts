@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { estypes } from '@elastic/elasticsearch';
 import type { Alert, AlertUpdate } from '../../alerts/alert.js';
 import { groupByOpenAlert, mergeUpdates, type OpenAlertUpdates, type RecordedAlerts } from '../../alerts/openAlerts.js';
+import { isOpenStatus, withTriageDefaults } from '../../alerts/triage.js';
 import { keyHash } from '../../reference/referenceData.js';
 import type { BulkOperations } from './bulkRequest.js';
 import { BulkWriteError, backoffDelay, sendInBulk, type BulkSender } from './bulkRetry.js';
@@ -16,7 +17,9 @@ import type { IndexNames } from './indexNames.js';
  * generation 1, and so on. Two processes opening the same alert therefore write the same
  * document, and `create` lets only one of them succeed. Updates are read with `mget` (realtime)
  * and written back with `if_seq_no`/`if_primary_term`, so an update based on a stale read is
- * refused with 409; whoever is refused reads again and merges again. See README.md.
+ * refused with 409; whoever is refused reads again and merges again. Before opening generation
+ * g+1, a writer marks the closed generation g with `successor` by the same compare-and-set, so a
+ * guardian reopening g at the same moment (alertTriage.ts) and the writer cannot both win. See README.md.
  */
 
 /** An alert as stored: the alert, plus what the store needs to find it again. */
@@ -28,13 +31,25 @@ export type AlertDocument = Alert & {
    * a rule and subject closed many times in two reads rather than one per generation.
    */
   latestGeneration?: number;
+  /** On a closed alert: the generation opened after it (it may no longer be reopened). */
+  successor?: number;
 };
 
-const STORED_ONLY = new Set(['subjectKey', 'generation', 'latestGeneration']);
+const STORED_ONLY = new Set(['subjectKey', 'generation', 'latestGeneration', 'successor']);
 
-/** The alert a stored document holds. */
+/** The alert a stored document holds (with a version and history, for documents written before triage). */
 export function alertFrom(document: AlertDocument): Alert {
-  return Object.fromEntries(Object.entries(document).filter(([field]) => !STORED_ONLY.has(field))) as unknown as Alert;
+  return withTriageDefaults(Object.fromEntries(Object.entries(document).filter(([field]) => !STORED_ONLY.has(field))) as unknown as Alert);
+}
+
+/** What a document keeps besides its alert, to carry over when the alert is rewritten. */
+export function storedFieldsOf(document: AlertDocument): Partial<AlertDocument> {
+  return Object.fromEntries(Object.entries(document).filter(([field]) => STORED_ONLY.has(field)));
+}
+
+/** Whether a later generation of this alert's rule and subject has been (or is being) opened. */
+export function hasSuccessor(document: AlertDocument): boolean {
+  return document.successor !== undefined || (document.latestGeneration ?? 0) > document.generation;
 }
 
 /** The document id, and alert id, of a rule and subject's alert of one open generation. */
@@ -50,11 +65,15 @@ interface OpenAlertSlot {
 
 const slotId = (slot: OpenAlertSlot) => alertDocumentId(slot.group.ruleId, slot.group.subjectKey, slot.generation);
 
-/** An alert to write: `create` for a new one, else `index` guarded by the sequence number it was read at. */
+/**
+ * An alert to write: `create` for a new one, else `index` guarded by the sequence number it was
+ * read at. A `claim` marks a closed alert with its successor before the successor is opened.
+ */
 export interface AlertWrite {
   slot: OpenAlertSlot;
   document: AlertDocument;
   readAt?: { seqNo: number; primaryTerm: number };
+  claim?: true;
 }
 
 /** The `_bulk` body for alert writes. */
@@ -67,14 +86,14 @@ export function alertWriteOperations(names: IndexNames, writes: AlertWrite[]): B
   return operations;
 }
 
-/** What one read of the slots decided: alerts to write, and slots whose alert was closed (read the next generation). */
+/** What one read of the slots decided: alerts to write (claims included), and slots whose alert was closed and succeeded (read the next generation). */
 export interface AlertPlan {
   writes: AlertWrite[];
   closed: OpenAlertSlot[];
 }
 
 /** The alert document an `mget` item holds, with the sequence number it was read at; undefined when there is none yet. */
-function readAlert(doc: estypes.MgetResponseItem<AlertDocument>): { source: AlertDocument; readAt: NonNullable<AlertWrite['readAt']> } | undefined {
+export function readAlert(doc: estypes.MgetResponseItem<AlertDocument>): { source: AlertDocument; readAt: NonNullable<AlertWrite['readAt']> } | undefined {
   if ('error' in doc) {
     if (doc.error.type === 'index_not_found_exception') return undefined;
     throw new Error(`Elasticsearch could not read alert ${doc._id}: ${doc.error.type}: ${doc.error.reason ?? 'no reason given'}`);
@@ -86,23 +105,24 @@ function readAlert(doc: estypes.MgetResponseItem<AlertDocument>): { source: Aler
 
 /**
  * Merges each slot's updates into the document `mget` found for it (or opens the alert when there
- * is none). A closed alert sends its slot on to the next generation, or to the latest one noted.
+ * is none). A closed alert with a successor sends its slot on to the next generation, or to the
+ * latest one noted; a closed alert without one is claimed first (marked with its successor).
  */
 export function planAlertWrites(slots: OpenAlertSlot[], response: estypes.MgetResponse<AlertDocument>, now: string): AlertPlan {
   if (response.docs.length !== slots.length) throw new Error(`Elasticsearch answered ${response.docs.length} of ${slots.length} alert reads`);
   const plan: AlertPlan = { writes: [], closed: [] };
   slots.forEach((slot, position) => {
     const read = readAlert(response.docs[position]);
-    if (read && read.source.status !== 'open') {
-      plan.closed.push({ group: slot.group, generation: Math.max(slot.generation + 1, read.source.latestGeneration ?? 0) });
+    if (read && !isOpenStatus(read.source.status)) {
+      if (hasSuccessor(read.source)) plan.closed.push({ group: slot.group, generation: Math.max(slot.generation + 1, read.source.latestGeneration ?? 0) });
+      else plan.writes.push({ slot, document: { ...read.source, successor: slot.generation + 1 }, readAt: read.readAt, claim: true });
       return;
     }
     const existing = read ? alertFrom(read.source) : undefined;
     const alert = mergeUpdates(existing, slot.group.updates, { id: slotId(slot), now });
     if (!alert || alert === existing) return;
-    const latest = read?.source.latestGeneration;
     const document: AlertDocument = {
-      ...alert, subjectKey: slot.group.subjectKey, generation: slot.generation, ...(latest === undefined ? {} : { latestGeneration: latest }),
+      ...alert, ...(read ? storedFieldsOf(read.source) : {}), subjectKey: slot.group.subjectKey, generation: slot.generation,
     };
     plan.writes.push(read ? { slot, document, readAt: read.readAt } : { slot, document });
   });
@@ -132,12 +152,14 @@ export async function recordAlerts(sender: BulkSender, names: IndexNames, update
       const [first] = result.refused;
       throw new BulkWriteError(`Elasticsearch refused ${result.refused.length} alerts: ${first.errorType}: ${first.reason}`, result.refused.length);
     }
+    const claimed: OpenAlertSlot[] = [];
     for (const write of result.written) {
-      if (write.readAt) recorded.updated++;
+      if (write.claim) claimed.push({ group: write.slot.group, generation: write.slot.generation + 1 });
+      else if (write.readAt) recorded.updated++;
       else recorded.opened++;
       if (!write.readAt && write.slot.generation > 0) laterGenerations.push(write);
     }
-    slots = [...plan.closed, ...result.duplicates.map((write) => write.slot)];
+    slots = [...plan.closed, ...claimed, ...result.duplicates.map((write) => write.slot)];
     if (result.duplicates.length > 0) await sleep(backoffDelay(round, sender.retry));
   }
   await noteLatestGenerations(sender, names, laterGenerations);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe } from 'vitest';
 import { alertStoreContract } from '../alertStoreContract.js';
+import { incidentStoreContract } from '../incidentStoreContract.js';
 import type { Store } from '../port.js';
 import { storeContract } from '../storeContract.js';
 import { createElasticsearchStore, type ElasticsearchStore } from './elasticsearchStore.js';
@@ -41,6 +42,7 @@ describe.runIf(!!url)('Elasticsearch store against a real cluster', () => {
   };
   storeContract('elasticsearch', makeStore, options);
   alertStoreContract('elasticsearch', makeStore, options);
+  incidentStoreContract('elasticsearch', makeStore, options);
 
   afterAll(async () => {
     const client = new Client({ node: url! });

@@ -220,7 +220,7 @@ describe('reading events through the client', () => {
 });
 
 describe('setting up and checking the cluster', () => {
-  it('puts the retention policy and the nine templates, named after the prefix', async () => {
+  it('puts the retention policy and the ten templates, named after the prefix', async () => {
     server = await ElasticsearchLikeServer.start(() => ({ body: { acknowledged: true } }), fixtures);
     store = createElasticsearchStore({ node: server.url, indexPrefix: 'aw-test' });
 
@@ -237,6 +237,7 @@ describe('setting up and checking the cluster', () => {
       'PUT /_index_template/aw-test-relationships',
       'PUT /_index_template/aw-test-alerts',
       'PUT /_index_template/aw-test-suppressions',
+      'PUT /_index_template/aw-test-incidents',
     ]);
     expect(server.requests[0].lines[0].policy.phases.delete).toBeDefined();
     const events = server.requests[1].lines[0];

@@ -13,7 +13,9 @@ import {
 import { BulkWriteError, retryPolicyFrom, sendInBulk, type BulkSender, type RetryOptions } from './bulkRetry.js';
 import * as alertQuery from './alertQuery.js';
 import { recordAlerts } from './alertDocuments.js';
+import { updateAlerts } from './alertTriage.js';
 import * as credentials from './credentials.js';
+import * as incidents from './incidentDocuments.js';
 import type { EventDocument } from './eventDocument.js';
 import {
   MAX_IDS_PER_SEARCH,
@@ -119,7 +121,7 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
       await client.indices.refresh({
         index: [
           names.eventsPattern, names.quarantine, names.sources, names.people, names.staff, names.patients, names.relationships,
-          names.alerts, names.suppressions,
+          names.alerts, names.suppressions, names.incidents,
         ],
         ignore_unavailable: true,
         allow_no_indices: true,
@@ -175,10 +177,16 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     findRelationships: (nhsNumbers) => findRelationshipsOf(client, names, nhsNumbers),
 
     recordAlerts: (updates, now) => recordAlerts(sender, names, updates, now),
+    updateAlerts: (changes) => updateAlerts(sender, names, changes),
     queryAlerts: (query) => alertQuery.queryAlerts(client, names, query),
     getAlert: (id) => alertQuery.getAlert(client, names, id),
     putSuppression: (suppression) => alertQuery.putSuppression(client, names, suppression),
     activeSuppressions: (organisations, now) => alertQuery.activeSuppressions(client, names, organisations, now),
+
+    createIncident: (incident) => incidents.createIncident(client, names, incident),
+    getIncident: (id) => incidents.getIncident(client, names, id),
+    queryIncidents: (query) => incidents.queryIncidents(client, names, query),
+    updateIncident: (next, expectedVersion) => incidents.updateIncident(client, names, next, expectedVersion),
 
     putSource: (source) => credentials.putSource(client, names, source),
     findSourceByKeyHash: (keyHash) => credentials.findSourceByKeyHash(client, names, keyHash),

@@ -17,6 +17,7 @@ export interface IndexNames {
   readonly relationships: string;
   readonly alerts: string;
   readonly suppressions: string;
+  readonly incidents: string;
   /** The ILM policy that deletes old events indices. */
   readonly eventsRetentionPolicy: string;
 }
@@ -43,6 +44,7 @@ export function indexNamesFor(prefix: string): IndexNames {
     relationships: `${prefix}-relationships`,
     alerts: `${prefix}-alerts`,
     suppressions: `${prefix}-suppressions`,
+    incidents: `${prefix}-incidents`,
     eventsRetentionPolicy: `${prefix}-events-retention`,
   };
 }

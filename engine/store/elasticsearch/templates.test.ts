@@ -4,7 +4,7 @@ import type { AccessEvent, StoredEvent } from '../../events/accessEvent.js';
 import type { Person, Source } from '../port.js';
 import type { ExplainedBy, Explanation } from '../../explain/explanation.js';
 import type { Address, Patient, Relationship, Staff } from '../../reference/referenceData.js';
-import type { Alert, AlertExplanation, EvidenceRef, Suppression } from '../../alerts/alert.js';
+import type { Alert, AlertExplanation, EvidenceRef, Resolution, Suppression, TriageEntry } from '../../alerts/alert.js';
 import type { AlertDocument } from './alertDocuments.js';
 import type { QuarantineDocument } from './bulkRequest.js';
 import { eventsIndexFor, indexNamesFor } from './indexNames.js';
@@ -52,13 +52,20 @@ const relationshipFields: Record<keyof Relationship, true> = {
 };
 const addressPaths = Object.keys(addressFields).map((field) => `address.${field}`);
 
-const alertFields: Record<Exclude<keyof Alert, 'explanation' | 'evidence'>, true> = {
+const alertFields: Record<Exclude<keyof Alert, 'explanation' | 'evidence' | 'resolution' | 'history'>, true> = {
   id: true, ruleId: true, title: true, severity: true, status: true, raises: true, organisation: true, userId: true, nhsNumber: true,
-  system: true, firstSeenAt: true, lastSeenAt: true, eventCount: true, score: true, createdAt: true, updatedAt: true,
+  system: true, firstSeenAt: true, lastSeenAt: true, eventCount: true, score: true, createdAt: true, updatedAt: true, version: true,
+  assignee: true,
+};
+const resolutionFields: Record<keyof Resolution, true> = { reason: true, note: true, at: true, by: true, byName: true };
+const triageEntryFields: Record<keyof TriageEntry, true> = {
+  at: true, by: true, byName: true, from: true, to: true, assignee: true, reason: true, note: true,
 };
 const alertExplanationFields: Record<keyof AlertExplanation, true> = { text: true, checked: true, why: true, details: true };
 const evidenceFields: Record<keyof EvidenceRef, true> = { docId: true, system: true, id: true, occurredAt: true };
-const alertStoreFields: Record<Exclude<keyof AlertDocument, keyof Alert>, true> = { subjectKey: true, generation: true, latestGeneration: true };
+const alertStoreFields: Record<Exclude<keyof AlertDocument, keyof Alert>, true> = {
+  subjectKey: true, generation: true, latestGeneration: true, successor: true,
+};
 const suppressionFields: Record<keyof Suppression, true> = {
   id: true, organisation: true, ruleId: true, userId: true, nhsNumber: true, expiresAt: true, reason: true, createdBy: true, createdAt: true,
 };
@@ -93,10 +100,10 @@ function mappedFields(mapping: FieldMapping, parent = ''): Map<string, FieldMapp
 describe('index templates and retention policy as data', () => {
   const files = readdirSync(templatesDir).filter((file) => file.endsWith('.json'));
 
-  it('keeps the nine templates and the retention policy in templates/', () => {
+  it('keeps the ten templates and the retention policy in templates/', () => {
     expect(files.sort()).toEqual([
-      'alerts.json', 'events-retention-policy.json', 'events.json', 'patients.json', 'people.json', 'quarantine.json', 'relationships.json',
-      'sources.json', 'staff.json', 'suppressions.json',
+      'alerts.json', 'events-retention-policy.json', 'events.json', 'incidents.json', 'patients.json', 'people.json', 'quarantine.json',
+      'relationships.json', 'sources.json', 'staff.json', 'suppressions.json',
     ]);
   });
 
@@ -169,15 +176,18 @@ describe('index templates and retention policy as data', () => {
       ...Object.keys(alertFields),
       ...Object.keys(alertExplanationFields).map((field) => `explanation.${field}`),
       ...Object.keys(evidenceFields).map((field) => `evidence.${field}`),
+      ...Object.keys(resolutionFields).map((field) => `resolution.${field}`),
+      ...Object.keys(triageEntryFields).map((field) => `history.${field}`),
       ...Object.keys(alertStoreFields),
     ].sort());
   });
 
-  it('maps alert times as date, counts as integer, words as text, details as stored-only and every other alert field as keyword', () => {
+  it('maps alert times as date, counts and versions as integer, words and notes as text, details as stored-only and every other alert field as keyword', () => {
     const special: Record<string, FieldMapping> = {
       firstSeenAt: { type: 'date' }, lastSeenAt: { type: 'date' }, createdAt: { type: 'date' }, updatedAt: { type: 'date' },
       'evidence.occurredAt': { type: 'date' }, eventCount: { type: 'integer' }, score: { type: 'integer' },
-      generation: { type: 'integer' }, latestGeneration: { type: 'integer' },
+      generation: { type: 'integer' }, latestGeneration: { type: 'integer' }, successor: { type: 'integer' }, version: { type: 'integer' },
+      'resolution.at': { type: 'date' }, 'history.at': { type: 'date' }, 'resolution.note': { type: 'text' }, 'history.note': { type: 'text' },
       'explanation.text': { type: 'text' }, 'explanation.why': { type: 'text' }, 'explanation.checked': { type: 'text', index: false },
       // Details are a rule's own figures (any names): kept in _source, never mapped, so strict mapping cannot refuse them.
       'explanation.details': { type: 'object', enabled: false },
@@ -209,7 +219,7 @@ describe('templates for a prefix', () => {
   it('names one template per index family after the prefix, with no placeholder left', () => {
     expect([...templates.keys()]).toEqual([
       'test-3f1c-events', 'test-3f1c-quarantine', 'test-3f1c-sources', 'test-3f1c-people', 'test-3f1c-staff', 'test-3f1c-patients',
-      'test-3f1c-relationships', 'test-3f1c-alerts', 'test-3f1c-suppressions',
+      'test-3f1c-relationships', 'test-3f1c-alerts', 'test-3f1c-suppressions', 'test-3f1c-incidents',
     ]);
     expect(templates.get('test-3f1c-relationships')?.index_patterns).toEqual([names.relationships]);
     expect(JSON.stringify([...templates.values()])).not.toContain('{prefix}');

@@ -8,6 +8,7 @@ import patientsTemplate from './templates/patients.json' with { type: 'json' };
 import relationshipsTemplate from './templates/relationships.json' with { type: 'json' };
 import alertsTemplate from './templates/alerts.json' with { type: 'json' };
 import suppressionsTemplate from './templates/suppressions.json' with { type: 'json' };
+import incidentsTemplate from './templates/incidents.json' with { type: 'json' };
 import eventsRetentionPolicy from './templates/events-retention-policy.json' with { type: 'json' };
 import type { IndexNames } from './indexNames.js';
 
@@ -31,6 +32,7 @@ export const TEMPLATE_FILES = {
   relationships: relationshipsTemplate,
   alerts: alertsTemplate,
   suppressions: suppressionsTemplate,
+  incidents: incidentsTemplate,
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_FILES;
