@@ -54,6 +54,7 @@ describe('the rule catalogue', () => {
             return shown;
           });
           expect(alerts.every((alert) => alert.ruleId === id)).toBe(true);
+          for (const alert of alerts) expect(alert.explanation.text, 'alert text reads as a sentence').toMatch(/^[^{}]+\.$/);
           expect(seen).toEqual(expect.arrayContaining(testCase.expect.map((e) => expect.objectContaining(e))));
           expect(seen).toHaveLength(testCase.expect.length);
         });

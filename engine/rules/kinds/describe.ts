@@ -16,7 +16,7 @@ export function unknownPlaceholders(template: string): string[] {
 }
 
 export function fillTemplate(template: string, input: RuleInput): string {
-  return template.replace(PLACEHOLDER, (_, path: string) => fieldText(input, path as FieldPath) ?? '(none)');
+  return template.replace(PLACEHOLDER, (_, path: string) => fieldText(input, path as FieldPath) ?? 'unknown');
 }
 
 /** The facts that hold for an access, by name, for an alert's details. */
