@@ -7,8 +7,10 @@ import type { Logger } from '../engine/log.js';
 import { Authenticator } from './auth.js';
 import { OidcVerifier } from './oidc.js';
 import { ApiError } from './errors.js';
+import { enforcePermissions } from './permissions.js';
 import { accessEventRoutes } from './routes/accessEvents.js';
 import { accessReportRoutes } from './routes/accessReports.js';
+import { caldicottReportRoutes } from './routes/caldicottReport.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -39,7 +41,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
   const authenticator = new Authenticator(deployment.store, config.adminToken, config.oidc ? new OidcVerifier(config.oidc) : undefined);
-  const principalOf = authenticator.principalOf.bind(authenticator);
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message, error.retryAfterSeconds);
@@ -70,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'AW_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
 
+  // Before any route: each is checked against api/permissions.ts as it is registered.
+  enforcePermissions(app, authenticator);
   await app.register(swagger, {
     openapi: { info: { title: 'accesswatch API', version: '0.1.0', description: 'Record access audit and breach detection for health and social care.' } },
   });
@@ -82,24 +85,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     explainMarginDays: config.explainMarginDays,
     rulesInProcess: deployment.rulesInProcess,
-    principalOf,
   });
   await app.register(referenceRoutes, {
     store: deployment.store,
     maxEventsPerRequest: config.maxEventsPerRequest,
     bodyLimit: config.bodyLimit,
-    principalOf,
   });
   const ruleIds = new Set(deployment.rules.compiled.map(({ definition }) => definition.id));
-  await app.register(alertRoutes, { store: deployment.store, sink: deployment.sink, ruleIds: () => ruleIds, principalOf });
-  await app.register(incidentRoutes, { store: deployment.store, thresholds: config.breachThresholds, principalOf });
-  await app.register(alertTriageRoutes, { store: deployment.store, sink: deployment.sink, principalOf });
-  await app.register(ruleRoutes, { store: deployment.store, sink: deployment.sink, rules: deployment.rules, principalOf });
-  await app.register(accessReportRoutes, { store: deployment.store, sink: deployment.sink, principalOf });
+  await app.register(alertRoutes, { store: deployment.store, sink: deployment.sink, ruleIds: () => ruleIds });
+  await app.register(incidentRoutes, { store: deployment.store, thresholds: config.breachThresholds });
+  await app.register(alertTriageRoutes, { store: deployment.store, sink: deployment.sink });
+  await app.register(ruleRoutes, { store: deployment.store, sink: deployment.sink, rules: deployment.rules });
+  await app.register(accessReportRoutes, { store: deployment.store, sink: deployment.sink });
+  await app.register(caldicottReportRoutes, { store: deployment.store, thresholds: config.breachThresholds });
   await app.register(adminRoutes, {
     store: deployment.store,
     queue: deployment.queue,
-    principalOf,
     credentialsChanged: () => authenticator.forget(),
   });
   return app;

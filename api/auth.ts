@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { credentialHash, sameSecret } from '../engine/auth/credentials.js';
-import type { CredentialStore, PersonRole, Source, SourceScope } from '../engine/store/port.js';
+import type { CredentialStore, PersonRole, Source } from '../engine/store/port.js';
 import { UnavailableError } from '../engine/ingest/errors.js';
 import { ApiError } from './errors.js';
 import { looksLikeJwt, type OidcVerifier } from './oidc.js';
@@ -66,20 +66,4 @@ export class Authenticator {
     this.cache.clear();
     this.oidc?.forget();
   }
-}
-
-export function requireSource(principal: Principal, scope: SourceScope): Source {
-  if (principal.kind !== 'source') throw new ApiError('AW_ERR_FORBIDDEN', 'this endpoint takes a source system key, not a person token');
-  if (!principal.source.scopes.includes(scope)) {
-    throw new ApiError('AW_ERR_FORBIDDEN', `this key has no "${scope}" scope (it has: ${principal.source.scopes.join(', ')})`);
-  }
-  return principal.source;
-}
-
-export function requirePerson(principal: Principal, roles: readonly PersonRole[]): Extract<Principal, { kind: 'person' }> {
-  if (principal.kind !== 'person') throw new ApiError('AW_ERR_FORBIDDEN', 'this endpoint takes a person token, not a source key');
-  if (!roles.includes(principal.role)) {
-    throw new ApiError('AW_ERR_FORBIDDEN', `the ${principal.role} role may not do this (allowed: ${roles.join(', ')})`);
-  }
-  return principal;
 }

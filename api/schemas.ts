@@ -211,3 +211,4 @@ export const backtestResultSchema = {
 } as const;
 
 export { assessmentBodySchema, assessmentResultSchema, icoReportSchema, incidentListSchema, incidentSchema } from './incidentSchemas.js';
+export { caldicottReportSchema } from './reportSchemas.js';

@@ -84,11 +84,11 @@ const noteOf = (path: string) => join(dirname(path), 'reference.json');
 
 /**
  * The file at `path` holding these sizes, loaded now unless an earlier run already did (a note
- * beside it says so). Returns the load figures, from this run or from the run that loaded it.
+ * beside it says so) and `reload` is false. Returns the load figures, from this run or from the run that loaded it.
  */
-export async function icsReferenceFile(path: string, sizes: IcsSizes, log: (line: string) => void): Promise<LoadFigures & { reused: boolean }> {
+export async function icsReferenceFile(path: string, sizes: IcsSizes, log: (line: string) => void, reload = false): Promise<LoadFigures & { reused: boolean }> {
   const note = noteOf(path);
-  if (existsSync(path) && existsSync(note)) {
+  if (!reload && existsSync(path) && existsSync(note)) {
     const loaded = JSON.parse(readFileSync(note, 'utf8')) as LoadFigures;
     if (JSON.stringify(loaded.sizes) === JSON.stringify(sizes)) {
       log(`reusing the reference data loaded on ${loaded.loadedAt} (${path})`);

@@ -82,10 +82,7 @@ async function time(label: string, count: number, call: (round: number) => Promi
 }
 
 async function main(): Promise<void> {
-  if (args.reload) mkdirSync(OUT_DIR, { recursive: true });
-  const load = args.reload
-    ? { ...(await (await import('./icsLoad.js')).loadIcsReference(file, sizes, log)), reused: false }
-    : await icsReferenceFile(file, sizes, log);
+  const load = await icsReferenceFile(file, sizes, log, args.reload);
   if (!load.reused) log(`loaded in ${JSON.stringify(load.seconds)} s (${JSON.stringify(load.recordsPerSecond)} records/s), ${load.fileMiB} MiB`);
 
   const ics = new IcsReference(sizes);

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accessEvent, ADMIN_TOKEN, startTestApp, type TestApp } from '../../test/harness.js';
+import { pdfText } from '../../test/pdfText.js';
 
 const PATIENT = '9434765919';
 const OTHER = '9434765870';
@@ -59,6 +60,45 @@ describe('access reports', () => {
 
     expect((await get('/v1/patients/1234567890/accesses', officer)).statusCode).toBe(400);
     expect((await get(`/v1/patients/${PATIENT}/accesses?organisation=RXX`, gpOnly)).statusCode).toBe(403);
+  });
+
+  it("gives a patient's report as a PDF a patient can read: a title, what the columns mean, a row per access", async () => {
+    t = await startTestApp();
+    await setUp(t);
+    const officer = await t.personToken('ola', 'ig-officer', ['A81001', 'RRK']);
+    const response = await t.app.inject({
+      method: 'GET', url: `/v1/patients/${PATIENT}/accesses?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`,
+      headers: { authorization: `Bearer ${officer}`, accept: 'application/pdf' },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('application/pdf');
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="accesses-${PATIENT}.pdf"`);
+    const text = await pdfText(response.rawPayload);
+    expect(text).toContain('Who has accessed your health and care record');
+    expect(text).toContain(`NHS number ${PATIENT}. Organisations A81001, RRK, from 2026-11-01 00:00 to 2026-12-01 00:00 UTC`);
+    expect(text).toContain('What the columns mean');
+    expect(text).toContain('Explained: "yes" when the organisation\'s own records show why the access happened');
+    expect(text).toContain('There are 2.');
+    expect(text).toContain('2026-11-21 09:00 RRK pas N7 R0260');
+    expect(text).toContain('2026-11-20 09:00 A81001 emis G1 R8000 clinical PRACTICE view direct-care yes (registration)');
+    expect(text).not.toContain(OTHER);
+    // A PDF is a read of the patient's record like any other.
+    const audit = await t.deployment.store.queryEvents({ organisations: ['RRK'], system: 'accesswatch', nhsNumber: PATIENT, limit: 20 });
+    expect(audit.events.map((e) => e.event.recordPart)).toEqual(['access-log']);
+  });
+
+  it("gives a user's actions as a PDF with the patient of each", async () => {
+    t = await startTestApp();
+    await setUp(t);
+    const guardian = await t.personToken('gia', 'caldicott-guardian', ['A81001']);
+    const response = await t.app.inject({ method: 'GET', url: '/v1/users/G1/accesses', headers: { authorization: `Bearer ${guardian}`, accept: 'application/pdf' } });
+    expect(response.headers['content-type']).toBe('application/pdf');
+    const text = await pdfText(response.rawPayload);
+    expect(text).toContain('Record accesses by user G1');
+    expect(text).toContain('2 accesses, newest first');
+    expect(text).toContain(`2026-11-20 10:00 A81001 emis R8000 PRACTICE ${OTHER} print`);
+    expect(text).toContain(`2026-11-20 09:00 A81001 emis R8000 PRACTICE ${PATIENT} view`);
+    expect(text).not.toContain('What the columns mean');
   });
 
   it('lists everything a user did, and refuses people without the role', async () => {

@@ -5,21 +5,24 @@ import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNum
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
 import { ACCESS_ROW_COLUMNS, accessRowsOf, allAccessRows, type AccessReportQuery, type AccessRow } from '../../engine/reports/accessReport.js';
+import { accessReportPdf } from '../../engine/reports/accessReportPdf.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
 import type { Store } from '../../engine/store/port.js';
-import { requirePerson, type Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { callerPerson } from '../permissions.js';
+import { reportFormat } from '../reportFormat.js';
 import { errorResponses } from '../schemas.js';
 import { recordPatientReads } from '../selfAudit.js';
 
 export interface AccessReportRoutesOptions {
   store: Store;
   sink: BatchSink;
-  principalOf: (request: FastifyRequest) => Promise<Principal>;
 }
 
 /** Most rows in one CSV report; a longer period is split. */
 const MAX_CSV_ROWS = 100_000;
+/** Most rows in one PDF report (about 250 pages). */
+const MAX_PDF_ROWS = 10_000;
 
 const accessRowSchema = {
   type: 'object',
@@ -40,31 +43,33 @@ const reportQuerySchema = {
 
 type ReportQuery = { from?: string; to?: string; organisation?: string; limit: number; cursor?: string };
 
-function wantsCsv(request: FastifyRequest): boolean {
-  return (request.headers.accept ?? '').split(',').some((type) => type.trim().startsWith('text/csv'));
-}
-
 /**
  * Access reports: a patient's record (subject access requests, "who looked at my record?") and a
- * user's actions (investigations), as JSON pages or, with `Accept: text/csv`, one CSV of the whole
- * period. Reading them is itself recorded as an access to each patient shown.
+ * user's actions (investigations), as JSON pages or, with `Accept: text/csv` or `application/pdf`, one
+ * CSV or PDF of the whole period. Reading them is itself recorded as an access to each patient shown.
  */
 export async function accessReportRoutes(app: FastifyInstance, options: AccessReportRoutesOptions): Promise<void> {
   async function report(request: FastifyRequest<{ Querystring: ReportQuery }>, reply: FastifyReply, subject: { nhsNumber?: string; userId?: string }, title: string) {
-    const person = requirePerson(await options.principalOf(request), ['ig-officer', 'caldicott-guardian', 'auditor']);
+    const person = callerPerson(request);
     const { from, to, organisation, limit, cursor } = request.query;
-    if (organisation !== undefined && !person.organisations.includes(organisation)) {
-      throw new ApiError('AW_ERR_FORBIDDEN', `organisation: ${organisation} is not one of your organisations`);
-    }
     const query: AccessReportQuery = { organisations: organisation ? [organisation] : person.organisations, ...subject, from, to };
     const audited = (events: StoredEvent[]) => recordPatientReads(person, events.map(({ event }) => ({
       organisation: event.organisation, nhsNumber: event.patient.nhsNumber, action: 'view' as const, recordPart: 'access-log' as const,
     })), options.sink);
     try {
-      if (wantsCsv(request)) {
-        const { rows, events, truncated } = await allAccessRows(options.store, query, MAX_CSV_ROWS);
+      const format = reportFormat(request);
+      if (format !== 'json') {
+        const maxRows = format === 'csv' ? MAX_CSV_ROWS : MAX_PDF_ROWS;
+        const { rows, events, truncated } = await allAccessRows(options.store, query, maxRows);
         await audited(events);
-        if (truncated) reply.header('x-accesswatch-truncated', `more than ${MAX_CSV_ROWS} rows: shorten the period`);
+        if (truncated) reply.header('x-accesswatch-truncated', `more than ${maxRows} rows: shorten the period`);
+        if (format === 'pdf') {
+          const pdf = await accessReportPdf(rows, {
+            subject: subject.nhsNumber !== undefined ? { nhsNumber: subject.nhsNumber } : { userId: subject.userId ?? '' },
+            organisations: query.organisations, from, to, preparedAt: new Date().toISOString(), ...(truncated ? { truncatedAt: maxRows } : {}),
+          });
+          return reply.type('application/pdf').header('content-disposition', `attachment; filename="${title}.pdf"`).send(pdf);
+        }
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${title}.csv"`)
           .send(stringify(rows as unknown as Record<string, unknown>[], { header: true, columns: ACCESS_ROW_COLUMNS, cast: { boolean: (value) => String(value) } }));
       }
@@ -86,7 +91,7 @@ export async function accessReportRoutes(app: FastifyInstance, options: AccessRe
 
   app.get<{ Params: { nhsNumber: string }; Querystring: ReportQuery }>('/v1/patients/:nhsNumber/accesses', {
     schema: {
-      summary: "Who accessed this patient's record, when, where, in what role, for what purpose, and whether it was explained (JSON, or CSV with Accept: text/csv)",
+      summary: "Who accessed this patient's record, when, where, in what role, for what purpose, and whether it was explained (JSON, or CSV or PDF with Accept: text/csv or application/pdf)",
       params: { type: 'object', required: ['nhsNumber'], properties: { nhsNumber: { type: 'string' } } },
       querystring: reportQuerySchema,
       response: { 200: pageSchema('nhsNumber'), ...errorResponses },
@@ -99,7 +104,7 @@ export async function accessReportRoutes(app: FastifyInstance, options: AccessRe
 
   app.get<{ Params: { userId: string }; Querystring: ReportQuery }>('/v1/users/:userId/accesses', {
     schema: {
-      summary: 'Everything a user did in your organisations, for investigations (JSON, or CSV with Accept: text/csv)',
+      summary: 'Everything a user did in your organisations, for investigations (JSON, or CSV or PDF with Accept: text/csv or application/pdf)',
       params: { type: 'object', required: ['userId'], properties: { userId: { type: 'string', minLength: 1, maxLength: 200 } } },
       querystring: reportQuerySchema,
       response: { 200: pageSchema('userId'), ...errorResponses },

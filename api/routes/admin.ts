@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { credentialHash, newPersonToken, newSourceKey } from '../../engine/auth/credentials.js';
 import type { IngestQueue } from '../../engine/queue/bullmqQueue.js';
 import type { PersonRole, SourceScope, Store } from '../../engine/store/port.js';
-import { requirePerson, type Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
 
 export interface AdminRoutesOptions {
   store: Store;
   queue?: IngestQueue;
-  principalOf: (request: FastifyRequest) => Promise<Principal>;
   /** Called after keys change, so cached credentials are forgotten. */
   credentialsChanged: () => void;
 }
@@ -18,8 +16,7 @@ export interface AdminRoutesOptions {
 const odsCodes = { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[A-Z0-9]{3,10}$' } } as const;
 
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  const admin = async (request: FastifyRequest) => requirePerson(await options.principalOf(request), ['admin']);
-
+  // Admins only (api/permissions.ts).
   app.post<{ Body: { system: string; organisations: string[]; scopes?: SourceScope[]; rotate?: boolean } }>('/v1/admin/sources', {
     schema: {
       summary: 'Register a source system and issue its key (shown once)',
@@ -37,7 +34,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       response: { 201: { type: 'object', required: ['system', 'key'], properties: { system: { type: 'string' }, key: { type: 'string' } } }, ...errorResponses },
     },
   }, async (request, reply) => {
-    await admin(request);
     if (request.body.system === 'accesswatch') throw new ApiError('AW_ERR_VALIDATION', 'system: "accesswatch" is reserved for accesswatch\'s own audit events');
     const existing = await options.store.findSource(request.body.system);
     if (existing && !existing.revokedAt && !request.body.rotate) {
@@ -62,7 +58,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       response: { 204: { type: 'null' }, ...errorResponses },
     },
   }, async (request, reply) => {
-    await admin(request);
     const revoked = await options.store.revokeSource(request.params.system, new Date().toISOString());
     if (!revoked) throw new ApiError('AW_ERR_NOT_FOUND', `no active source system "${request.params.system}"`);
     options.credentialsChanged();
@@ -85,7 +80,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       response: { 201: { type: 'object', required: ['id', 'name', 'token'], properties: { id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, token: { type: 'string' } } }, ...errorResponses },
     },
   }, async (request, reply) => {
-    await admin(request);
     const { name, role } = request.body;
     const organisations = request.body.organisations ?? [];
     if (role !== 'admin' && organisations.length === 0) {
@@ -115,8 +109,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
         ...errorResponses,
       },
     },
-  }, async (request) => {
-    await admin(request);
+  }, async () => {
     if (!options.queue) return { mode: 'embedded', counts: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 }, failed: [] };
     return { mode: 'queued', counts: await options.queue.counts(), failed: await options.queue.failedBatches() };
   });
@@ -126,15 +119,9 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       summary: 'How many access events are stored (no patient data)',
       response: { 200: { type: 'object', properties: { events: { type: 'integer' }, store: { type: 'string' } } }, ...errorResponses },
     },
-  }, async (request) => {
-    await admin(request);
-    return { events: await options.store.countEvents(), store: options.store.kind };
-  });
+  }, async () => ({ events: await options.store.countEvents(), store: options.store.kind }));
 
   app.post('/v1/admin/queue/retry-failed', {
     schema: { summary: 'Put failed batches back on the queue', response: { 200: { type: 'object', properties: { retried: { type: 'integer' } } }, ...errorResponses } },
-  }, async (request) => {
-    await admin(request);
-    return { retried: options.queue ? await options.queue.retryFailed() : 0 };
-  });
+  }, async () => ({ retried: options.queue ? await options.queue.retryFailed() : 0 }));
 }

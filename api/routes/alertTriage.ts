@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ALERT_STATUSES, DISMISSAL_REASONS, type Alert, type DismissalReason, type Suppression, type TriageEntry } from '../../engine/alerts/alert.js';
 import { decideTriage, type AlertChange, type AlertChangeOutcome, type Triager, type TriageRequest } from '../../engine/alerts/triage.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import type { Person, Store } from '../../engine/store/port.js';
-import { requirePerson, type Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { TRIAGERS, callerPerson, inCallersOrganisations } from '../permissions.js';
 import { alertSchema, errorResponses, suppressionSchema } from '../schemas.js';
 import { recordPatientReads } from '../selfAudit.js';
-import { TRIAGERS, alertFilterProperties, alertQueryOf, alertReads, suppressionExpiry, unavailable, type AlertFilter } from './alerts.js';
+import { alertFilterProperties, alertQueryOf, alertReads, suppressionExpiry, unavailable, type AlertFilter } from './alerts.js';
 
 /**
  * Triage: PATCH /v1/alerts/{id} moves one alert (status, assignee, resolution, optionally a
@@ -20,7 +20,6 @@ import { TRIAGERS, alertFilterProperties, alertQueryOf, alertReads, suppressionE
 export interface AlertTriageRoutesOptions {
   store: Store;
   sink: BatchSink;
-  principalOf: (request: FastifyRequest) => Promise<Principal>;
 }
 
 /** Most alerts one bulk call changes; a filter matching more is refused, to be narrowed. */
@@ -119,11 +118,10 @@ export async function alertTriageRoutes(app: FastifyInstance, options: AlertTria
       response: { 200: { ...alertSchema, properties: { ...alertSchema.properties, suppression: suppressionSchema } }, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), TRIAGERS);
+    const person = callerPerson(request);
     const { id } = request.params;
     const body = request.body;
-    const alert = await store.getAlert(id).catch(unavailable);
-    if (!alert || !person.organisations.includes(alert.organisation)) throw new ApiError('AW_ERR_NOT_FOUND', `no alert ${id} in your organisations`);
+    const alert = inCallersOrganisations(person, await store.getAlert(id).catch(unavailable), `no alert ${id} in your organisations`);
     if (body.version !== alert.version) throw stale(id, body.version, alert.version);
     if (body.suppress && body.status !== 'dismissed') throw new ApiError('AW_ERR_VALIDATION', 'suppress: only when dismissing (status: dismissed)');
     if (body.assignee) {
@@ -177,7 +175,7 @@ export async function alertTriageRoutes(app: FastifyInstance, options: AlertTria
       },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), TRIAGERS);
+    const person = callerPerson(request);
     const body = request.body;
     if (body.action === 'assign' && body.assignee === undefined) throw new ApiError('AW_ERR_VALIDATION', 'assignee: required to assign');
     if (body.action !== 'assign' && body.assignee !== undefined) throw new ApiError('AW_ERR_VALIDATION', 'assignee: only with action assign');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ALERT_STATUSES, SEVERITIES, type Alert, type Suppression } from '../../engine/alerts/alert.js';
 import { OPEN_STATUSES } from '../../engine/alerts/triage.js';
 import { userRisk } from '../../engine/alerts/userRisk.js';
@@ -8,8 +8,8 @@ import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
 import type { AlertQuery, Store } from '../../engine/store/port.js';
-import { requirePerson, type Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { callerPerson, inCallersOrganisations } from '../permissions.js';
 import { alertPageSchema, alertSchema, errorResponses, suppressionSchema, userRiskSchema } from '../schemas.js';
 import { recordPatientReads } from '../selfAudit.js';
 
@@ -18,12 +18,7 @@ export interface AlertRoutesOptions {
   sink: BatchSink;
   /** Rule ids that exist (a suppression may only name one of these). */
   ruleIds: () => ReadonlySet<string>;
-  principalOf: (request: FastifyRequest) => Promise<Principal>;
 }
-
-/** Who triages: IG officers and Caldicott guardians; auditors read. */
-export const READERS = ['ig-officer', 'caldicott-guardian', 'auditor'] as const;
-export const TRIAGERS = ['ig-officer', 'caldicott-guardian'] as const;
 
 /** Longest a suppression may last: a year, so that none is forgotten for ever. */
 const MAX_SUPPRESSION_DAYS = 366;
@@ -70,11 +65,8 @@ export const alertFilterProperties = {
   to: { type: 'string', format: 'date-time', description: 'Alerts first seen before' },
 } as const;
 
-/** The store query for a filter, within the person's organisations (403 for an organisation not theirs). */
+/** The store query for a filter, within the person's organisations (api/permissions.ts refuses a filter's organisation not theirs). */
 export function alertQueryOf(person: { organisations: string[] }, filter: AlertFilter, page: Pick<AlertQuery, 'limit' | 'cursor' | 'raises'>): AlertQuery {
-  if (filter.organisation !== undefined && !person.organisations.includes(filter.organisation)) {
-    throw new ApiError('AW_ERR_FORBIDDEN', `organisation: ${filter.organisation} is not one of your organisations`);
-  }
   return {
     organisations: person.organisations, status: filter.status, ruleId: filter.rule, severity: filter.severity, userId: filter.user,
     nhsNumber: nhsNumberParam(filter.patient, 'patient'), organisation: filter.organisation, from: filter.from, to: filter.to, ...page,
@@ -98,7 +90,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
       response: { 200: alertPageSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), READERS);
+    const person = callerPerson(request);
     const { raises, limit, cursor } = request.query;
     const page = await options.store.queryAlerts(alertQueryOf(person, request.query, { raises, limit, cursor })).catch(unavailable);
     await recordPatientReads(person, alertReads(page.alerts), options.sink);
@@ -112,10 +104,8 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
       response: { 200: alertSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), READERS);
-    const alert = await options.store.getAlert(request.params.id).catch(unavailable);
-    // Another organisation's alert is not found, not forbidden: its existence is not the caller's to know.
-    if (!alert || !person.organisations.includes(alert.organisation)) throw new ApiError('AW_ERR_NOT_FOUND', `no alert ${request.params.id} in your organisations`);
+    const person = callerPerson(request);
+    const alert = inCallersOrganisations(person, await options.store.getAlert(request.params.id).catch(unavailable), `no alert ${request.params.id} in your organisations`);
     await recordPatientReads(person, alertReads([alert]), options.sink);
     return alert;
   });
@@ -140,11 +130,8 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
       response: { 201: suppressionSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const person = requirePerson(await options.principalOf(request), TRIAGERS);
+    const person = callerPerson(request);
     const body = request.body;
-    if (!person.organisations.includes(body.organisation)) {
-      throw new ApiError('AW_ERR_FORBIDDEN', `organisation: ${body.organisation} is not one of your organisations`);
-    }
     if (body.ruleId !== undefined && !options.ruleIds().has(body.ruleId)) throw new ApiError('AW_ERR_VALIDATION', `ruleId: no rule has the id ${body.ruleId}`);
     const now = Date.now();
     const expiresAt = suppressionExpiry(body.expiresAt, now);
@@ -170,7 +157,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
       response: { 200: { type: 'object', properties: { suppressions: { type: 'array', items: suppressionSchema } } }, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), READERS);
+    const person = callerPerson(request);
     return { suppressions: await options.store.activeSuppressions(person.organisations, new Date().toISOString()).catch(unavailable) };
   });
 
@@ -181,7 +168,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
       response: { 200: userRiskSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), READERS);
+    const person = callerPerson(request);
     const alerts: Alert[] = [];
     let cursor: string | undefined;
     for (const status of OPEN_STATUSES) {

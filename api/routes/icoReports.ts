@@ -4,11 +4,11 @@ import type { BreachAssessmentInput, IcoReportContent, RecordedAssessment, Repor
 import { changeIncident, incidentView, recordAssessment } from '../../engine/incidents/incidentChanges.js';
 import { icoReport } from '../../engine/incidents/icoReport.js';
 import { icoReportPdf } from '../../engine/incidents/icoReportPdf.js';
-import { requirePerson } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { callerPerson } from '../permissions.js';
 import { assessmentBodySchema, assessmentResultSchema, errorResponses, icoReportSchema, incidentSchema } from '../schemas.js';
 import {
-  INCIDENT_READERS, INCIDENT_WORKERS, REPORTING_DECIDERS, alertSummaries, byTheRules, checkVersion, idParamsSchema, incidentInScope, nowOf,
+  REPORTING_DECIDERS, alertSummaries, byTheRules, checkVersion, idParamsSchema, incidentInScope, nowOf,
   reportToSend, saveIncident, type IncidentRoutesOptions,
 } from './incidentRequests.js';
 
@@ -39,7 +39,7 @@ export async function icoReportRoutes(app: FastifyInstance, options: IncidentRou
       response: { 200: assessmentResultSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_WORKERS);
+    const person = callerPerson(request);
     const { decision: decided, version, ...input } = request.body;
     if (decided && !REPORTING_DECIDERS.includes(person.role as (typeof REPORTING_DECIDERS)[number])) {
       throw new ApiError('AW_ERR_FORBIDDEN', `decision: only a Caldicott guardian records the decision to report to the ICO or not (you are ${person.role}); leave it out to record the assessment`);
@@ -70,7 +70,7 @@ export async function icoReportRoutes(app: FastifyInstance, options: IncidentRou
       response: { 200: icoReportSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_READERS);
+    const person = callerPerson(request);
     const incident = await incidentInScope(store, request.params.id, person);
     const { phase } = request.query;
     if (phase !== undefined) {
@@ -102,7 +102,7 @@ export async function icoReportRoutes(app: FastifyInstance, options: IncidentRou
     // Everything in the body is optional, so no body at all means the same as {}.
     preValidation: async (request) => { request.body ??= {}; },
   }, async (request, reply) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_WORKERS);
+    const person = callerPerson(request);
     const body = request.body;
     const incident = await incidentInScope(store, request.params.id, person);
     checkVersion(incident, body.version);

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { Alert } from '../../engine/alerts/alert.js';
 import type { BreachThresholds } from '../../engine/incidents/breachAssessment.js';
 import { IncidentRuleError, type IcoReportContent, type Incident } from '../../engine/incidents/incident.js';
@@ -8,10 +7,11 @@ import { InvalidCursorError } from '../../engine/store/cursor.js';
 import type { Store } from '../../engine/store/port.js';
 import type { Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { inCallersOrganisations } from '../permissions.js';
 
 /**
- * What every incident route shares: who may do what, finding an incident within the caller's
- * organisations, and saving a change by compare-and-set (409 when someone else changed it first).
+ * What every incident route shares: finding an incident within the caller's organisations, and
+ * saving a change by compare-and-set (409 when someone else changed it first).
  */
 
 /** Options of the incident routes. */
@@ -19,16 +19,11 @@ export interface IncidentRoutesOptions {
   store: Store;
   /** Where the DSPT grid turns (configuration). */
   thresholds: BreachThresholds;
-  principalOf: (request: FastifyRequest) => Promise<Principal>;
   /** The clock (tests pass their own); defaults to the wall clock. */
   now?: () => Date;
 }
 
-/** Who may read incidents: IG officers, Caldicott guardians and auditors (read-only). Admins see no incidents. */
-export const INCIDENT_READERS = ['ig-officer', 'caldicott-guardian', 'auditor'] as const;
-/** Who works incidents: open them, add notes, assess them, record reports. */
-export const INCIDENT_WORKERS = ['ig-officer', 'caldicott-guardian'] as const;
-/** Who decides whether to report to the ICO. */
+/** Who decides whether to report to the ICO (who may read and work incidents at all: api/permissions.ts). */
 export const REPORTING_DECIDERS = ['caldicott-guardian'] as const;
 
 export type Person = Extract<Principal, { kind: 'person' }>;
@@ -58,9 +53,7 @@ export function byTheRules<T>(step: () => T): T {
 
 /** The incident, if it is in one of the caller's organisations; otherwise 404 (its existence is not theirs to know). */
 export async function incidentInScope(store: Store, id: string, person: Person): Promise<Incident> {
-  const incident = await store.getIncident(id).catch(storeUnavailable);
-  if (!incident || !person.organisations.includes(incident.organisation)) throw new ApiError('AW_ERR_NOT_FOUND', `no incident ${id} in your organisations`);
-  return incident;
+  return inCallersOrganisations(person, await store.getIncident(id).catch(storeUnavailable), `no incident ${id} in your organisations`);
 }
 
 /** Refuses a change based on another version than the one stored, before any work is done. */

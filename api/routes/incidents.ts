@@ -4,11 +4,11 @@ import type { Alert } from '../../engine/alerts/alert.js';
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../engine/incidents/incident.js';
 import { byUrgency, changeIncident, firstConfirmation, incidentView, openIncident } from '../../engine/incidents/incidentChanges.js';
 import type { Store } from '../../engine/store/port.js';
-import { requirePerson } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { callerPerson, inCallersOrganisations } from '../permissions.js';
 import { errorResponses, incidentListSchema, incidentSchema } from '../schemas.js';
 import {
-  INCIDENT_READERS, INCIDENT_WORKERS, byTheRules, checkVersion, idParamsSchema, incidentInScope, nowOf, reportToSend, saveIncident,
+  byTheRules, checkVersion, idParamsSchema, incidentInScope, nowOf, reportToSend, saveIncident,
   storeUnavailable, type IncidentRoutesOptions, type Person,
 } from './incidentRequests.js';
 import { icoReportRoutes } from './icoReports.js';
@@ -23,12 +23,7 @@ const PAGE = 500;
  */
 async function alertsOfNewIncident(store: Store, alertIds: string[], person: Person): Promise<Alert[]> {
   const alerts = await Promise.all(alertIds.map((id) => store.getAlert(id))).catch(storeUnavailable);
-  alerts.forEach((alert, position) => {
-    if (!alert || !person.organisations.includes(alert.organisation)) {
-      throw new ApiError('AW_ERR_NOT_FOUND', `alertIds: no alert ${alertIds[position]} in your organisations`);
-    }
-  });
-  const found = alerts as Alert[];
+  const found = alerts.map((alert, position) => inCallersOrganisations(person, alert, `alertIds: no alert ${alertIds[position]} in your organisations`));
   const organisations = [...new Set(found.map((alert) => alert.organisation))];
   if (organisations.length > 1) {
     const which = organisations.map((organisation) => `${organisation}: ${found.filter((a) => a.organisation === organisation).map((a) => a.id).join(', ')}`);
@@ -72,7 +67,7 @@ export async function incidentRoutes(app: FastifyInstance, options: IncidentRout
       response: { 201: incidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_WORKERS);
+    const person = callerPerson(request);
     const body = request.body;
     const now = nowOf(options);
     if (body.awareAt !== undefined && Date.parse(body.awareAt) > Date.parse(now)) {
@@ -102,7 +97,7 @@ export async function incidentRoutes(app: FastifyInstance, options: IncidentRout
       response: { 200: incidentListSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_READERS);
+    const person = callerPerson(request);
     const now = nowOf(options);
     const read = await readIncidents(store, person, request.query.status);
     const views = read.incidents.map((incident) => incidentView(incident, now, thresholds)).sort(byUrgency);
@@ -117,7 +112,7 @@ export async function incidentRoutes(app: FastifyInstance, options: IncidentRout
       response: { 200: incidentSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_READERS);
+    const person = callerPerson(request);
     return incidentView(await incidentInScope(store, request.params.id, person), nowOf(options), thresholds);
   });
 
@@ -139,7 +134,7 @@ export async function incidentRoutes(app: FastifyInstance, options: IncidentRout
       response: { 200: incidentSchema, ...errorResponses },
     },
   }, async (request) => {
-    const person = requirePerson(await options.principalOf(request), INCIDENT_WORKERS);
+    const person = callerPerson(request);
     const { version, status, note } = request.body;
     const incident = await incidentInScope(store, request.params.id, person);
     checkVersion(incident, version);

@@ -1,33 +1,27 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ParsedRecord } from '../../engine/formats/index.js';
 import type { ReferenceKind, ReferenceRecords, Stored } from '../../engine/reference/referenceData.js';
 import { prepareReference, type ReferenceScope } from '../../engine/reference/prepareReference.js';
 import { REFERENCE_SCHEMAS, REFERENCE_SHAPES } from '../../engine/reference/referenceSchemas.js';
 import type { Store } from '../../engine/store/port.js';
-import { requireSource, type Principal } from '../auth.js';
+import type { Principal } from '../auth.js';
 import { acceptBodiesAsText, recordsOfBody } from '../bodies.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
 import { ApiError } from '../errors.js';
+import { callerOf } from '../permissions.js';
 import { errorResponses, referenceResultSchema } from '../schemas.js';
 
 export interface ReferenceRoutesOptions {
   store: Store;
   maxEventsPerRequest: number;
   bodyLimit: number;
-  principalOf: (request: FastifyRequest) => Promise<Principal>;
 }
 
 const KINDS: ReferenceKind[] = ['staff', 'patients', 'relationships'];
 
-/** A source key with the `reference` scope posts for its organisations; an admin for any. */
+/** A source key (with the `reference` scope) posts for its organisations; an admin for any (api/permissions.ts lets in only these). */
 function referenceScope(principal: Principal): ReferenceScope {
-  if (principal.kind === 'person') {
-    if (principal.role !== 'admin') {
-      throw new ApiError('AW_ERR_FORBIDDEN', `the ${principal.role} role may not post reference data (a source key with the "reference" scope, or an admin, may)`);
-    }
-    return 'any-organisation';
-  }
-  return { organisations: requireSource(principal, 'reference').organisations };
+  return principal.kind === 'person' ? 'any-organisation' : { organisations: principal.source.organisations };
 }
 
 type Upserts = { [K in ReferenceKind]: (records: Stored<ReferenceRecords[K]>[]) => Promise<void> };
@@ -64,7 +58,6 @@ export async function referenceRoutes(app: FastifyInstance, options: ReferenceRo
   for (const kind of KINDS) {
     const shape = REFERENCE_SHAPES[kind];
     app.post(`/v1/reference/${kind}`, {
-      onRequest: async (request) => { await options.principalOf(request); },
       schema: {
         summary: `Upsert ${shape.many}`,
         description: `Bodies: application/json (array or {"${kind}": [...]}), application/x-ndjson, text/csv (dotted column names; list fields as ;-separated cells). `
@@ -72,7 +65,7 @@ export async function referenceRoutes(app: FastifyInstance, options: ReferenceRo
         response: { 202: referenceResultSchema, ...errorResponses, 400: { anyOf: [referenceResultSchema, errorResponses[400]] } },
       },
     }, async (request, reply) => {
-      const scope = referenceScope(await options.principalOf(request));
+      const scope = referenceScope(callerOf(request));
       const parsed = recordsOfBody(request.headers['content-type'], request.body, shape);
       if (parsed.length > options.maxEventsPerRequest) {
         throw new ApiError('AW_ERR_TOO_MANY_EVENTS', `the body holds ${parsed.length} ${shape.many}; the limit is ${options.maxEventsPerRequest} records per request: post smaller batches`);

@@ -1,5 +1,6 @@
 import { DISMISSAL_REASONS, SEVERITIES, type Alert } from '../alerts/alert.js';
 import { userRisk } from '../alerts/userRisk.js';
+import type { EventFigures } from '../store/port.js';
 
 /**
  * The periodic report a Caldicott guardian reviews: how many accesses were processed and how
@@ -9,12 +10,8 @@ import { userRisk } from '../alerts/userRisk.js';
  * Pure: the figures in, the report out.
  */
 
-/** Accesses of the period (from the event store). */
-export interface AccessFigures {
-  total: number;
-  explained: number;
-  byOrganisation: { organisation: string; total: number; explained: number }[];
-}
+/** Accesses of the period, as the event store counts them (EventStore.eventFigures). */
+export type AccessFigures = EventFigures;
 
 /** An incident as the report shows it. */
 export interface IncidentLine {
@@ -28,6 +25,7 @@ export interface IncidentLine {
   overdue: boolean;
 }
 
+/** What the report is made from: the period, the scope, and what the stores hold for them. */
 export interface CaldicottReportInput {
   from: string;
   to: string;
@@ -43,6 +41,7 @@ export interface CaldicottReportInput {
   now: number;
 }
 
+/** One rule's alerts in the period and how they were closed. */
 export interface RuleLine {
   ruleId: string;
   title: string;
@@ -53,6 +52,7 @@ export interface RuleLine {
   falsePositiveRate?: number;
 }
 
+/** The report as the API returns it (JSON) and the CSV and PDF render it. */
 export interface CaldicottReport {
   from: string;
   to: string;
@@ -88,6 +88,7 @@ function median(values: number[]): number | undefined {
 
 const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
 
+/** Aggregates the figures into the report; incidents overdue first, then by deadline. */
 export function caldicottReport(input: CaldicottReportInput): CaldicottReport {
   const { alerts } = input;
   const rules = new Map<string, RuleLine>();
@@ -105,10 +106,17 @@ export function caldicottReport(input: CaldicottReportInput): CaldicottReport {
   const dismissed = alerts.filter((alert) => alert.status === 'dismissed');
   const triageHours = alerts.flatMap((alert) => (alert.history.length > 0
     ? [(Date.parse(alert.history[0].at) - Date.parse(alert.createdAt)) / 3_600_000] : []));
-  const users = new Map<string, { userId: string; organisation: string }>();
-  for (const alert of input.riskAlerts) if (alert.userId) users.set(`${alert.organisation} ${alert.userId}`, { userId: alert.userId, organisation: alert.organisation });
-  const topUsersByRisk = [...users.values()].map(({ userId, organisation }) => {
-    const risk = userRisk(userId, input.riskAlerts.filter((a) => a.organisation === organisation), input.now);
+  // Each user's alerts at each organisation, grouped once: a report may hold thousands of users and alerts.
+  const users = new Map<string, { userId: string; organisation: string; alerts: Alert[] }>();
+  for (const alert of input.riskAlerts) {
+    if (!alert.userId) continue;
+    const key = `${alert.organisation} ${alert.userId}`;
+    const user = users.get(key) ?? { userId: alert.userId, organisation: alert.organisation, alerts: [] };
+    user.alerts.push(alert);
+    users.set(key, user);
+  }
+  const topUsersByRisk = [...users.values()].map(({ userId, organisation, alerts: ofUser }) => {
+    const risk = userRisk(userId, ofUser, input.now);
     return { userId, organisation, score: risk.score, level: risk.level, openAlerts: risk.openAlerts };
   }).filter((user) => user.score > 0).sort((a, b) => b.score - a.score || a.userId.localeCompare(b.userId)).slice(0, 10);
   const hours = median(triageHours);

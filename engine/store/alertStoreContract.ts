@@ -147,6 +147,15 @@ export function alertStoreContract(name: string, makeStore: () => Promise<Store>
       await expect(store.queryAlerts({ organisations: ['A81001'], limit: 10, cursor: 'not-a-cursor' })).rejects.toThrow(InvalidCursorError);
     });
 
+    it('leaves the evidence out when asked, and nothing else', async () => {
+      await store.recordAlerts([update([1, 2, 3]), update([4], { ruleId: 'family-record' })], at(1));
+      await visible();
+      const full = await query();
+      const counted = await query({ omitEvidence: true });
+      expect(counted).toEqual(full.map((alert) => ({ ...alert, evidence: [] })));
+      expect(counted.map((alert) => alert.eventCount).sort()).toEqual([1, 3]);
+    });
+
     it('gets an alert by id, and nothing for an unknown id', async () => {
       await store.recordAlerts([update([1]), update([2], { ruleId: 'family-record' })], at(1));
       const alerts = await query();

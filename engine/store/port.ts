@@ -38,6 +38,25 @@ export interface EventPage {
   nextCursor?: string;
 }
 
+/** Which events to count for {@link EventStore.eventFigures}: a scope and a period. */
+export interface EventFiguresQuery {
+  /** Only events of these organisations (the caller's scope). Empty means none. */
+  organisations: string[];
+  /** Inclusive lower bound on `occurredAt` (RFC 3339). */
+  from?: string;
+  /** Exclusive upper bound on `occurredAt` (RFC 3339). */
+  to?: string;
+}
+
+/** How many accesses were stored, and how many of them the care system's own data explained. */
+export interface EventFigures {
+  total: number;
+  /** Events stored with an explanation that explained them; unexplained and unjudged ones are not. */
+  explained: number;
+  /** One line per organisation with events in the period, in organisation order. */
+  byOrganisation: { organisation: string; total: number; explained: number }[];
+}
+
 /**
  * Where access events are kept.
  * Promises: `insertEvents` has create semantics keyed on `docId` (a second write of the same
@@ -55,6 +74,11 @@ export interface EventStore {
   existingEventIds(docIds: string[]): Promise<Set<string>>;
   /** Newest first by `occurredAt`, then by `docId`; paged by an opaque cursor. */
   queryEvents(query: EventQuery): Promise<EventPage>;
+  /**
+   * Counts of the events in scope and period, in one round trip whatever their number (the
+   * Caldicott report's "accesses processed" and explained rate); never reads the events themselves.
+   */
+  eventFigures(query: EventFiguresQuery): Promise<EventFigures>;
   countEvents(): Promise<number>;
 }
 
@@ -146,6 +170,11 @@ export interface AlertQuery {
   from?: string;
   /** Alerts first seen before this instant (RFC 3339). */
   to?: string;
+  /**
+   * Leave out each alert's evidence (returned as an empty list, `eventCount` kept): for reports
+   * that count alerts, since evidence is most of an alert's size (up to 500 references).
+   */
+  omitEvidence?: boolean;
   limit: number;
   cursor?: string;
 }

@@ -196,6 +196,39 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       expect(times).toEqual([...times].sort((a, b) => b - a));
     });
 
+    it('counts events and explained events per organisation, within the scope and a half-open period', async () => {
+      const explained = (by = true): StoredEvent['explanation'] => (by
+        ? { explained: true, checked: ['registration'], by: { type: 'registration', level: 'organisation', organisation: 'A81001', withinMargin: false } }
+        : { explained: false, checked: ['registration'], why: 'no relationship' });
+      const judged = (event: StoredEvent, explanation: StoredEvent['explanation']): StoredEvent => ({ ...event, explanation });
+      await store.insertEvents([
+        judged(storedEvent({ id: '1', occurredAt: '2026-11-01T00:00:00Z' }), explained()),
+        judged(storedEvent({ id: '2', occurredAt: '2026-11-15T10:00:00+01:00' }), explained()),
+        judged(storedEvent({ id: '3', occurredAt: '2026-11-20T09:00:00Z' }), explained(false)),
+        storedEvent({ id: '4', occurredAt: '2026-11-20T10:00:00Z' }), // never judged: not explained
+        judged(storedEvent({ id: '5', occurredAt: '2026-12-01T00:00:00Z' }), explained()), // the period's end is exclusive
+        judged(storedEvent({ id: '6', occurredAt: '2026-10-31T23:59:59Z' }), explained()),
+        judged(storedEvent({ id: '7', organisation: 'RRK', system: 'pas-rrk', occurredAt: '2026-11-20T09:00:00Z' }), explained()),
+        judged(storedEvent({ id: '8', organisation: 'RRK', system: 'pas-rrk', occurredAt: '2026-11-21T09:00:00Z' }), explained(false)),
+        judged(storedEvent({ id: '9', organisation: 'ZZZ99', system: 'other', occurredAt: '2026-11-21T09:00:00Z' }), explained()),
+      ]);
+      await visible();
+      const november = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
+      expect(await store.eventFigures({ organisations: ['RRK', 'A81001'], ...november })).toEqual({
+        total: 6,
+        explained: 3,
+        byOrganisation: [{ organisation: 'A81001', total: 4, explained: 2 }, { organisation: 'RRK', total: 2, explained: 1 }],
+      });
+      expect(await store.eventFigures({ organisations: ['A81001'] })).toEqual({
+        total: 6, explained: 4, byOrganisation: [{ organisation: 'A81001', total: 6, explained: 4 }],
+      });
+      expect(await store.eventFigures({ organisations: ['A81001'], from: '2026-11-15T09:00:00Z', to: '2026-11-20T09:00:00Z' })).toEqual({
+        total: 1, explained: 1, byOrganisation: [{ organisation: 'A81001', total: 1, explained: 1 }],
+      });
+      expect(await store.eventFigures({ organisations: ['B99999'], ...november })).toEqual({ total: 0, explained: 0, byOrganisation: [] });
+      expect(await store.eventFigures({ organisations: [] })).toEqual({ total: 0, explained: 0, byOrganisation: [] });
+    });
+
     it('finds sources by key hash, replaces them and revokes them', async () => {
       await store.putSource({ system: 'emis-a81001', organisations: ['A81001'], scopes: ['events'], keyHash: 'h1', createdAt: '2026-11-20T00:00:00Z' });
       expect(await store.findSourceByKeyHash('h1')).toMatchObject({ system: 'emis-a81001', organisations: ['A81001'], scopes: ['events'] });

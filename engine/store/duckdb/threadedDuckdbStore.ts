@@ -6,9 +6,10 @@ import { eventRowsOf } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { AlertPage, AlertQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
+import { alertPageFromText, type AlertPageText } from './alertTables.js';
 
 /**
  * The embedded store, run in a thread of its own. DuckDB's appender and its checkpoints are
@@ -88,6 +89,7 @@ export class ThreadedDuckdbStore implements Store {
   }
 
   queryEvents(query: EventQuery): Promise<EventPage> { return this.call('queryEvents', [query]); }
+  eventFigures(query: EventFiguresQuery): Promise<EventFigures> { return this.call('eventFigures', [query]); }
   countEvents(): Promise<number> { return this.call('countEvents'); }
   upsertStaff(staff: StoredStaff[]): Promise<void> { return this.call('upsertStaff', [staff]); }
   upsertPatients(patients: StoredPatient[]): Promise<void> { return this.call('upsertPatients', [patients]); }
@@ -98,7 +100,8 @@ export class ThreadedDuckdbStore implements Store {
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
-  queryAlerts(query: AlertQuery): Promise<AlertPage> { return this.call('queryAlerts', [query]); }
+  /** Pages cross from the store thread as JSON text, parsed here: cloning thousands of alert objects costs several times more. */
+  async queryAlerts(query: AlertQuery): Promise<AlertPage> { return alertPageFromText(await this.call<AlertPageText>('queryAlertsText', [query])); }
   getAlert(id: string): Promise<Alert | undefined> { return this.call('getAlert', [id]); }
   putSuppression(suppression: Suppression): Promise<void> { return this.call('putSuppression', [suppression]); }
   activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]> { return this.call('activeSuppressions', [organisations, now]); }

@@ -238,6 +238,15 @@ describe('reading alerts through the client', () => {
     expect(next.lines[0].search_after).toEqual(page[1].sort);
   });
 
+  it('leaves the evidence out of the answer when asked to, and gives each alert an empty list of it', async () => {
+    const es = await storeAnswering({ '/accesswatch-alerts/_search': [{ fixture: 'search-response-alerts-without-evidence.json' }] });
+    const { alerts } = await es.queryAlerts({ organisations: ['A81001', 'RRK'], omitEvidence: true, limit: 2 });
+    expect(server!.requests[0].query.get('_source_excludes')).toBe('evidence');
+    const { subjectKey: _, generation: __, ...alert } = page[1]._source;
+    expect(alerts[1]).toEqual({ ...alert, evidence: [] });
+    expect(alerts.every((each) => each.eventCount > 0)).toBe(true);
+  });
+
   it('asks nothing when the caller may see no organisation, and refuses a cursor it did not issue', async () => {
     const es = await storeAnswering({});
     expect(await es.queryAlerts({ organisations: [], limit: 10 })).toEqual({ alerts: [] });

@@ -47,6 +47,7 @@ export function alertSearchRequest(names: IndexNames, query: AlertQuery): estype
     query: { bool: { filter: alertFilters(query) } },
     sort: [{ lastSeenAt: { order: 'desc' } }, { id: { order: 'desc' } }],
   };
+  if (query.omitEvidence) request._source_excludes = ['evidence'];
   if (query.cursor !== undefined) request.search_after = searchAfterFrom(query.cursor);
   return request;
 }
@@ -57,7 +58,8 @@ export function alertPageFrom(response: estypes.SearchResponse<AlertDocument>, l
   const pageHits = hits.slice(0, limit);
   const alerts = pageHits.map((hit) => {
     if (!hit._source) throw new Error(`Elasticsearch returned alert ${hit._id} without its _source`);
-    return alertFrom(hit._source);
+    const alert = alertFrom(hit._source);
+    return alert.evidence === undefined ? { ...alert, evidence: [] } : alert; // left out by omitEvidence
   });
   const last = pageHits[pageHits.length - 1];
   if (hits.length <= limit || !last) return { alerts };

@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../../events/accessEvent.js';
-import type { EventPage, EventQuery, InsertResult, Store } from '../port.js';
+import type { EventFigures, EventFiguresQuery, EventPage, EventQuery, InsertResult, Store } from '../port.js';
 import {
   createEventOperations,
   describeRefusal,
@@ -17,6 +17,7 @@ import { updateAlerts } from './alertTriage.js';
 import * as credentials from './credentials.js';
 import * as incidents from './incidentDocuments.js';
 import type { EventDocument } from './eventDocument.js';
+import { eventFiguresFrom, eventFiguresRequest } from './eventFigures.js';
 import {
   MAX_IDS_PER_SEARCH,
   eventCountRequest,
@@ -161,6 +162,12 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
       if (query.organisations.length === 0) return { events: [] };
       const response = await client.search<EventDocument>(request);
       return eventPageFrom(response, query.limit);
+    },
+
+    async eventFigures(query: EventFiguresQuery): Promise<EventFigures> {
+      const request = eventFiguresRequest(names, query);
+      if (query.organisations.length === 0) return { total: 0, explained: 0, byOrganisation: [] };
+      return eventFiguresFrom(await client.search(request));
     },
 
     async countEvents(): Promise<number> {

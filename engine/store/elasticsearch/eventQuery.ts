@@ -39,7 +39,7 @@ function eventIndices(names: IndexNames) {
 }
 
 /** The filters of a query, each on an exact field; `organisations` is always applied. */
-export function eventFilters(query: EventQuery): estypes.QueryDslQueryContainer[] {
+export function eventFilters(query: Omit<EventQuery, 'limit' | 'cursor'>): estypes.QueryDslQueryContainer[] {
   const filters: estypes.QueryDslQueryContainer[] = [{ terms: { organisation: query.organisations } }];
   if (query.nhsNumber !== undefined) filters.push({ term: { 'patient.nhsNumber': query.nhsNumber } });
   if (query.userId !== undefined) filters.push({ term: { 'user.id': query.userId } });
