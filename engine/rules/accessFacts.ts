@@ -24,10 +24,27 @@ export interface FactSources {
 const tidy = (text: string | undefined): string => (text ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
 const tidyPostcode = (postcode: string | undefined): string => (postcode ?? '').replace(/\s+/g, '').toUpperCase();
 
+/** London's offset from UTC over the last UTC year asked about: the BST span without allocating a Date per access. */
+let offsetYear = { from: 0, to: -1, bstStart: 0, bstEnd: 0 };
+
+function londonOffsetAt(at: number): number {
+  if (at < offsetYear.from || at >= offsetYear.to) {
+    const year = new Date(at).getUTCFullYear();
+    // londonOffsetMs is one hour exactly between the two changes of its year.
+    let bstStart = Date.UTC(year, 0, 1);
+    while (londonOffsetMs(bstStart) === 0 && bstStart < Date.UTC(year, 6, 1)) bstStart += 3_600_000;
+    let bstEnd = bstStart;
+    while (londonOffsetMs(bstEnd) !== 0) bstEnd += 3_600_000;
+    offsetYear = { from: Date.UTC(year, 0, 1), to: Date.UTC(year + 1, 0, 1), bstStart, bstEnd };
+  }
+  return at >= offsetYear.bstStart && at < offsetYear.bstEnd ? londonOffsetMs(offsetYear.bstStart) : 0;
+}
+
 /** Minutes past midnight in London, and the London weekday (0 = Sunday). */
 function londonClock(at: number): { minutes: number; weekday: number } {
-  const local = new Date(at + londonOffsetMs(at));
-  return { minutes: local.getUTCHours() * 60 + local.getUTCMinutes(), weekday: local.getUTCDay() };
+  const local = at + londonOffsetAt(at);
+  const days = Math.floor(local / DAY_MS);
+  return { minutes: Math.floor((local - days * DAY_MS) / 60_000), weekday: (((days + 4) % 7) + 7) % 7 };
 }
 
 function minutesOf(hhmm: string): number {
@@ -35,11 +52,16 @@ function minutesOf(hhmm: string): number {
   return hours * 60 + minutes;
 }
 
+/** Working hours in minutes past midnight, worked out once per configuration. */
+const workingMinutes = new WeakMap<RulesConfig['workingHours'], { start: number; end: number }>();
+
 /** Whether an instant falls outside the configured working hours and days (Europe/London). */
 export function isAfterHours(at: number, config: Pick<RulesConfig, 'workingHours' | 'workingDays'>): boolean {
   const { minutes, weekday } = londonClock(at);
   if (!config.workingDays.includes(weekday)) return true;
-  return minutes < minutesOf(config.workingHours.start) || minutes >= minutesOf(config.workingHours.end);
+  let hours = workingMinutes.get(config.workingHours);
+  if (!hours) workingMinutes.set(config.workingHours, (hours = { start: minutesOf(config.workingHours.start), end: minutesOf(config.workingHours.end) }));
+  return minutes < hours.start || minutes >= hours.end;
 }
 
 export function accessFacts(event: AccessEvent, at: number, sources: FactSources, config: RulesConfig): AccessFacts {

@@ -53,22 +53,36 @@ function hasCheckDigit(prefix: number): boolean {
 export function longestConsecutiveRun(nhsNumbers: readonly string[], including: ReadonlySet<string>): string[] {
   const byPrefix = new Map<number, string>();
   for (const value of nhsNumbers) if (/^\d{10}$/.test(value)) byPrefix.set(Number(value.slice(0, 9)), value);
-  const prefixes = [...byPrefix.keys()].sort((a, b) => a - b);
   const follows = (before: number, after: number): boolean => {
     if (after - before > 12) return false;
     for (let between = before + 1; between < after; between++) if (hasCheckDigit(between)) return false;
     return true;
   };
-  let best: string[] = [];
-  let run: string[] = [];
-  prefixes.forEach((prefix, i) => {
-    run = i > 0 && follows(prefixes[i - 1], prefix) ? run : [];
-    run.push(byPrefix.get(prefix)!);
-    const next = prefixes[i + 1];
-    const ends = next === undefined || !follows(prefix, next);
-    if (ends && run.length > best.length && run.some((value) => including.has(value))) best = run;
-  });
-  return best;
+  /** The nearest prefix held beyond `prefix` (direction -1 or 1) that continues its run, if any. */
+  const neighbour = (prefix: number, direction: -1 | 1): number | undefined => {
+    for (let gap = 1; gap <= 12; gap++) {
+      const next = prefix + direction * gap;
+      if (byPrefix.has(next)) return direction < 0 ? (follows(next, prefix) ? next : undefined) : (follows(prefix, next) ? next : undefined);
+    }
+    return undefined;
+  };
+  // Walk out from each prefix whose number is one of `including` (not the whole set sorted): the longest run, the earliest on a tie.
+  let best: { first: number; length: number } | undefined;
+  const covered = new Set<number>();
+  for (const [prefix, value] of byPrefix) {
+    if (covered.has(prefix) || !including.has(value)) continue;
+    let first = prefix;
+    for (let before = neighbour(first, -1); before !== undefined; before = neighbour(first, -1)) first = before;
+    let length = 0;
+    for (let at: number | undefined = first; at !== undefined; at = neighbour(at, 1)) {
+      covered.add(at);
+      length += 1;
+    }
+    if (!best || length > best.length || (length === best.length && first < best.first)) best = { first, length };
+  }
+  const run: string[] = [];
+  for (let at = best?.first; at !== undefined && run.length < best!.length; at = neighbour(at, 1)) run.push(byPrefix.get(at)!);
+  return run;
 }
 
 /** One subject's window that reached the threshold in this batch. */
@@ -81,8 +95,8 @@ interface Reached extends WindowGroup {
 /**
  * `cardinality`: fires when a subject touches at least `threshold` distinct values of a field in
  * one window: many distinct patients' records opened by one user, or, with `consecutive`, a run
- * of sequential NHS numbers (enumeration). Values and events are kept in window sets, so replays
- * count once; the batch that first takes a window over reads back the window's events as evidence.
+ * of sequential NHS numbers (enumeration). Values are kept in window sets and events in step sets,
+ * so replays count once; the batch that first takes a window over reads back its steps' events as evidence.
  */
 export const cardinalityKind: RuleKind = {
   name: 'cardinality',
@@ -98,8 +112,20 @@ export const cardinalityKind: RuleKind = {
       ? (input: RuleInput) => where(input) && /^\d{10}$/.test(valueOf(input) ?? '')
       : (input: RuleInput) => where(input) && valueOf(input) !== undefined;
     const key: readonly FieldPath[] = params.key ?? USER_KEY;
-    const valuesSet = (group: WindowGroup) => stateKey(definition.id, 'values', group.subjectKey, group.start);
-    const eventsSet = (group: WindowGroup) => stateKey(definition.id, 'events', group.subjectKey, group.start);
+    // A group's values set key, built once per group.
+    const valuesKeys = new WeakMap<WindowGroup, string>();
+    const valuesSet = (group: WindowGroup) => {
+      let set = valuesKeys.get(group);
+      if (set === undefined) valuesKeys.set(group, (set = stateKey(definition.id, 'values', group.subjectKey, group.start)));
+      return set;
+    };
+    // Events are kept once, by step (not once per window): a window's events are its steps' sets together.
+    const stepEventsSet = (subjectKey: string, stepStart: number) => stateKey(definition.id, 'step-events', subjectKey, stepStart);
+    const eventsSetsOf = (group: WindowGroup) => {
+      const sets: string[] = [];
+      for (let step = group.start; step < group.end; step += windows.stepMs) sets.push(stepEventsSet(group.subjectKey, step));
+      return sets;
+    };
 
     async function reachedWindows(groups: WindowGroup[], sizes: Map<string, number>, context: RuleContext): Promise<Reached[]> {
       const over = groups.filter((group) => (sizes.get(valuesSet(group)) ?? 0) >= params.threshold);
@@ -125,26 +151,39 @@ export const cardinalityKind: RuleKind = {
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
         const groups = [...groupByWindow(inputs, counts, key, windows, context).values()];
         if (groups.length === 0) return [];
-        const additions = new Map<string, { set: string; member: string; expiresAt: number }>();
+        // Each event's value once, its member once in its step's set; each window's values set gets the distinct values once.
+        const values = new Map<RuleInput, string>();
+        const additions: { set: string; member: string; expiresAt: number }[] = [];
+        const eventAdditions: { set: string; member: string; expiresAt: number }[] = [];
         for (const group of groups) {
           const expiresAt = expiryOf(group.end, context);
+          const set = valuesSet(group);
+          const distinct = new Set<string>();
           for (const input of group.inputs) {
-            const value = valueOf(input)!;
-            additions.set(`${valuesSet(group)} ${value}`, { set: valuesSet(group), member: value, expiresAt });
-            additions.set(`${eventsSet(group)} ${input.stored.docId}`, { set: eventsSet(group), member: eventMember(input, value), expiresAt });
+            let value = values.get(input);
+            if (value === undefined) {
+              values.set(input, (value = valueOf(input)!));
+              const step = Math.floor(input.at / windows.stepMs) * windows.stepMs;
+              // Kept while any window holding the step may still read it back.
+              eventAdditions.push({ set: stepEventsSet(group.subjectKey, step), member: eventMember(input, value), expiresAt: expiryOf(step + windows.windowMs, context) });
+            }
+            if (!distinct.has(value)) {
+              distinct.add(value);
+              additions.push({ set, member: value, expiresAt });
+            }
           }
         }
-        const sizes = await context.state.addToSets([...additions.values()]);
+        const sizes = await context.state.addToSets(additions.concat(eventAdditions));
         const reached = await reachedWindows(groups, sizes, context);
         const markerOf = (r: Reached) => stateKey(definition.id, 'fired', r.subjectKey, r.start);
         const first = await firstFirings(context, reached.map((r) => ({ key: markerOf(r), expiresAt: expiryOf(r.end, context) })));
         const readBack = first.size === 0
           ? new Map<string, string[]>()
-          : await context.state.readSets(reached.filter((r) => first.has(markerOf(r))).map(eventsSet));
+          : await context.state.readSets([...new Set(reached.filter((r) => first.has(markerOf(r))).flatMap(eventsSetsOf))]);
 
         return reached.map((r) => {
           const inRun = (value: unknown) => !r.run || r.run.has(String(value));
-          const kept = (readBack.get(eventsSet(r)) ?? []).map(parseMember).filter((event) => inRun(event.extra[0]));
+          const kept = (first.has(markerOf(r)) ? eventsSetsOf(r).flatMap((set) => readBack.get(set) ?? []) : []).map(parseMember).filter((event) => inRun(event.extra[0]));
           const evidence = evidenceFrom(r.inputs.filter((input) => inRun(valueOf(input))), kept);
           const subject = subjectOf(r.inputs[0], definition, key);
           const details: Record<string, string | number | boolean> = { ...windowDetails(r.count, params.threshold, r.start, r.end), distinct: params.distinct };

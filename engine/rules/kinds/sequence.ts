@@ -1,8 +1,9 @@
 import { FIELD_PATHS, compileCondition, fieldText, type Condition, type FieldPath } from '../conditions.js';
+import type { EvidenceRef } from '../../alerts/alert.js';
 import type { CompiledRule, RuleContext, RuleDefinition, RuleInput, RuleKind, RuleMatch } from '../ruleKind.js';
 import {
   USER_KEY, describeSubject, durationParam, durationWords, eventMember, expiryOf, fieldWords, firstFirings, groupByWindow, keyParam,
-  londonMoment, parseDuration, parseMember, stateKey, subjectOf, whereParam, type MemberEvent, type SubjectParams,
+  londonMoment, parseDuration, parseMember, stateKey, subjectOf, whereParam, type SubjectParams,
 } from './windows.js';
 
 /** Parameters of a `sequence` rule. */
@@ -35,16 +36,24 @@ const paramsSchema = {
 };
 
 /** An event of the subject as the sequence needs it: its time, evidence, the steps it meets and its `differ` values. */
+/** A recent event as read back: its time, docId, the steps it meets and its `differ` values (the rest parsed only for a chain found). */
 interface Step {
-  event: MemberEvent;
+  at: number;
+  docId: string;
+  member: string;
   steps: number[];
   values: (string | null)[];
 }
 
 function stepOf(member: string): Step {
-  const event = parseMember(member);
-  return { event, steps: event.extra[0] as number[], values: event.extra[1] as (string | null)[] };
+  const [at, docId, , , steps, values] = JSON.parse(member) as [number, string, string, string, number[], (string | null)[]];
+  return { at, docId, member, steps, values };
 }
+
+/** Most members whose parse a sequence rule remembers: a subject's recent events are read back batch after batch. */
+const PARSED_MEMBERS = 100_000;
+
+const refOf = (step: Step): EvidenceRef => parseMember(step.member).ref;
 
 const differs = (a: Step, b: Step) => a.values.every((value, i) => value !== b.values[i]);
 
@@ -58,12 +67,12 @@ function chainsEndingAt(events: readonly Step[], stepCount: number, withinMs: nu
   const best: ({ start: number; previous: number } | undefined)[][] = events.map(() => []);
   for (let j = 0; j < events.length; j++) {
     const event = events[j];
-    if (event.steps.includes(0)) best[j][0] = { start: event.event.at, previous: -1 };
+    if (event.steps.includes(0)) best[j][0] = { start: event.at, previous: -1 };
     for (let s = 1; s < stepCount; s++) {
       if (!event.steps.includes(s)) continue;
-      for (let i = j - 1; i >= 0 && event.event.at - events[i].event.at <= withinMs; i--) {
+      for (let i = j - 1; i >= 0 && event.at - events[i].at <= withinMs; i--) {
         const before = best[i][s - 1];
-        if (!before || event.event.at - before.start > withinMs || !differs(events[i], event)) continue;
+        if (!before || event.at - before.start > withinMs || !differs(events[i], event)) continue;
         if (!best[j][s] || before.start > best[j][s]!.start) best[j][s] = { start: before.start, previous: i };
       }
     }
@@ -103,13 +112,23 @@ export const sequenceKind: RuleKind = {
     const key: readonly FieldPath[] = params.key ?? USER_KEY;
     const id = definition.id;
     const setOf = (subjectKey: string, start: number) => stateKey(id, 'recent', subjectKey, start);
+    // Steps are read-only once parsed, so the same member may share one (forgotten wholesale when full).
+    let parsed = new Map<string, Step>();
+    const parsedStep = (member: string) => {
+      let step = parsed.get(member);
+      if (!step) {
+        if (parsed.size >= PARSED_MEMBERS) parsed = new Map();
+        parsed.set(member, (step = stepOf(member)));
+      }
+      return step;
+    };
 
     function describe(chain: Step[], subject: RuleMatch['subject']): string {
       const steps = chain.map((step) => {
         const values = differ.map((field, i) => `${fieldWords(field)} ${step.values[i] ?? '(none)'}`).join(', ');
-        return `${values ? `${values} ` : ''}at ${londonMoment(step.event.at)}`;
+        return `${values ? `${values} ` : ''}at ${londonMoment(step.at)}`;
       });
-      const apart = chain[chain.length - 1].event.at - chain[0].event.at;
+      const apart = chain[chain.length - 1].at - chain[0].at;
       const gap = apart < 60_000 ? 'under a minute' : durationWords(Math.floor(apart / 60_000) * 60_000);
       return `${describeSubject(subject)}: ${steps.join(', then ')} (${gap} apart; the rule looks for ${chain.length} steps within ${durationWords(withinMs)}).`
         .replace(/^./, (c) => c.toUpperCase());
@@ -125,11 +144,15 @@ export const sequenceKind: RuleKind = {
         }
         const groups = [...groupByWindow(inputs, (input) => stepsMet.has(input), key, windows, context).values()];
         if (groups.length === 0) return [];
-        await context.state.addToSets(groups.flatMap((group) => group.inputs.map((input) => ({
-          set: setOf(group.subjectKey, group.start),
-          member: eventMember(input, stepsMet.get(input), differ.map((field) => fieldText(input, field) ?? null)),
-          expiresAt: expiryOf(group.end + withinMs, context),
-        }))));
+        await context.state.addToSets(groups.flatMap((group) => {
+          const set = setOf(group.subjectKey, group.start);
+          const expiresAt = expiryOf(group.end + withinMs, context);
+          return group.inputs.map((input) => ({
+            set,
+            member: eventMember(input, stepsMet.get(input), differ.map((field) => fieldText(input, field) ?? null)),
+            expiresAt,
+          }));
+        }));
 
         const bySubject = new Map<string, { input: RuleInput; times: number[]; sets: Set<string> }>();
         for (const group of groups) {
@@ -144,35 +167,35 @@ export const sequenceKind: RuleKind = {
         for (const [subjectKey, seen] of bySubject) {
           const byDocId = new Map<string, Step>();
           for (const set of seen.sets) for (const member of stored.get(set) ?? []) {
-            const step = stepOf(member);
-            byDocId.set(step.event.ref.docId, step);
+            const step = parsedStep(member);
+            byDocId.set(step.docId, step);
           }
-          const events = [...byDocId.values()].sort((a, b) => a.event.at - b.event.at || a.event.ref.docId.localeCompare(b.event.ref.docId));
+          const events = [...byDocId.values()].sort((a, b) => a.at - b.at || a.docId.localeCompare(b.docId));
           for (const [j, chain] of chainsEndingAt(events, stepTests.length, withinMs)) {
-            const endAt = events[j].event.at;
+            const endAt = events[j].at;
             // Only chains this batch's events could have completed: the end within `within` after one of them.
             if (!seen.times.some((at) => endAt >= at && endAt - at <= withinMs)) continue;
-            found.push({ subjectKey, input: seen.input, chain, marker: stateKey(id, 'fired', subjectKey, events[j].event.ref.docId) });
+            found.push({ subjectKey, input: seen.input, chain, marker: stateKey(id, 'fired', subjectKey, events[j].docId) });
           }
         }
-        const first = await firstFirings(context, found.map((f) => ({ key: f.marker, expiresAt: expiryOf(f.chain[f.chain.length - 1].event.at + 2 * withinMs, context) })));
+        const first = await firstFirings(context, found.map((f) => ({ key: f.marker, expiresAt: expiryOf(f.chain[f.chain.length - 1].at + 2 * withinMs, context) })));
 
         return found.filter((f) => first.has(f.marker)).map(({ input, chain }) => {
           const subject = subjectOf(input, definition, key);
           const details: Record<string, string | number | string[]> = {
             count: chain.length,
             threshold: stepTests.length,
-            windowStart: chain[0].event.ref.occurredAt,
-            windowEnd: chain[chain.length - 1].event.ref.occurredAt,
+            windowStart: refOf(chain[0]).occurredAt,
+            windowEnd: refOf(chain[chain.length - 1]).occurredAt,
             within: params.within,
           };
           differ.forEach((field, i) => { details[field] = chain.map((step) => step.values[i] ?? '(none)'); });
           return {
             subject,
-            evidence: chain.map((step) => step.event.ref),
+            evidence: chain.map(refOf),
             explanation: { text: describe(chain, subject), details },
-            firstSeenAt: chain[0].event.ref.occurredAt,
-            lastSeenAt: chain[chain.length - 1].event.ref.occurredAt,
+            firstSeenAt: refOf(chain[0]).occurredAt,
+            lastSeenAt: refOf(chain[chain.length - 1]).occurredAt,
           };
         });
       },

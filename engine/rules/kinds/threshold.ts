@@ -59,15 +59,21 @@ export const thresholdKind: RuleKind = {
         const groups = [...groupByWindow(inputs, counts, key, windows, context).values()];
         if (groups.length === 0) return [];
         const setOf = (subjectKey: string, start: number) => stateKey(definition.id, 'events', subjectKey, start);
-        const sizes = await context.state.addToSets(groups.flatMap((group) => group.inputs.map((input) => ({
-          set: setOf(group.subjectKey, group.start),
-          member: eventMember(input),
-          expiresAt: expiryOf(group.end, context),
-        }))));
+        const sets = groups.map((group) => setOf(group.subjectKey, group.start));
+        const members = new Map<RuleInput, string>();
+        const memberOf = (input: RuleInput) => {
+          let member = members.get(input);
+          if (member === undefined) members.set(input, (member = eventMember(input)));
+          return member;
+        };
+        const sizes = await context.state.addToSets(groups.flatMap((group, g) => {
+          const expiresAt = expiryOf(group.end, context);
+          return group.inputs.map((input) => ({ set: sets[g], member: memberOf(input), expiresAt }));
+        }));
 
         const reached: Reached[] = [];
-        for (const group of groups) {
-          const set = setOf(group.subjectKey, group.start);
+        for (const [g, group] of groups.entries()) {
+          const set = sets[g];
           const count = sizes.get(set) ?? 0;
           if (count < params.threshold) continue;
           reached.push({ ...group, count, set, marker: stateKey(definition.id, 'fired', group.subjectKey, group.start) });

@@ -152,23 +152,52 @@ export function groupByWindow(
   inputs: readonly RuleInput[], counts: (input: RuleInput) => boolean, key: readonly FieldPath[], windows: Windows, context: RuleContext,
 ): Map<string, WindowGroup> {
   const groups = new Map<string, WindowGroup>();
+  // Per subject, its groups by window start: the map key `<subject key>|<start>` is built once per group, not per event.
+  const bySubject = new Map<string, Map<number, WindowGroup>>();
   const seen = new Set<string>();
+  const now = context.clock.now();
+  const { latenessMs } = context.config;
   for (const input of inputs) {
     if (seen.has(input.stored.docId) || !counts(input)) continue;
     seen.add(input.stored.docId);
-    const values = keyValuesOf(input, key);
-    if (!values) continue;
-    const subjectKey = JSON.stringify(values);
-    for (const start of windowStartsOf(input.at, windows)) {
-      const end = start + windows.windowMs;
-      if (isClosed(end, context)) continue;
-      const id = `${subjectKey}|${start}`;
-      let group = groups.get(id);
-      if (!group) groups.set(id, (group = { subjectKey, start, end, inputs: [] }));
+    const subjectKey = subjectKeyOf(input, key);
+    if (subjectKey === undefined) continue;
+    let starts = bySubject.get(subjectKey);
+    if (!starts) bySubject.set(subjectKey, (starts = new Map()));
+    const { stepMs, windowMs } = windows;
+    // Every window containing the instant, earliest first (as windowStartsOf), skipping closed ones (as isClosed).
+    let first = Math.floor(input.at / stepMs) * stepMs;
+    while (first - stepMs + windowMs > input.at) first -= stepMs;
+    for (let start = first; start <= input.at; start += stepMs) {
+      const end = start + windowMs;
+      if (end + latenessMs < now) continue;
+      let group = starts.get(start);
+      if (!group) {
+        group = { subjectKey, start, end, inputs: [] };
+        starts.set(start, group);
+        groups.set(`${subjectKey}|${start}`, group);
+      }
       group.inputs.push(input);
     }
   }
   return groups;
+}
+
+/** JSON of the key's values for the default key, per access (every user rule asks for it). */
+const userSubjectKeys = new WeakMap<RuleInput, string | null>();
+
+/** The subject key (JSON of the key's values) of an access, or undefined when a key field is absent. */
+export function subjectKeyOf(input: RuleInput, key: readonly FieldPath[]): string | undefined {
+  if (key !== USER_KEY) {
+    const values = keyValuesOf(input, key);
+    return values ? JSON.stringify(values) : undefined;
+  }
+  let subjectKey = userSubjectKeys.get(input);
+  if (subjectKey === undefined) {
+    const values = keyValuesOf(input, key);
+    userSubjectKeys.set(input, (subjectKey = values ? JSON.stringify(values) : null));
+  }
+  return subjectKey ?? undefined;
 }
 
 /**

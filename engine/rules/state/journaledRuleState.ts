@@ -324,7 +324,7 @@ function* withValues(entries: LiveRuleState['counters']): Generator<readonly [st
 function* lines(call: Call, at: number, items: Iterable<readonly [string, string | number, number]>): Generator<string> {
   let flat: Flat = [];
   for (const item of items) {
-    flat.push(...item);
+    flat.push(item[0], item[1], item[2]);
     if (flat.length >= 3 * SNAPSHOT_ITEMS_PER_LINE) {
       yield `${JSON.stringify([call, at, flat])}\n`;
       flat = [];

@@ -30,13 +30,20 @@ export class MemoryRuleState implements RuleStateStore {
 
   async addToSets(additions: SetAddition[]): Promise<Map<string, number>> {
     const sizes = new Map<string, number>();
-    for (const { set, member, expiresAt } of additions) {
-      let entry = this.live(this.sets, set);
-      if (!entry) this.sets.set(set, (entry = { members: new Set(), expiresAt }));
-      entry.members.add(member);
-      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
-      sizes.set(set, entry.members.size);
+    // Kinds pass a set's additions one after another: look the set up once per run of them.
+    let set: string | undefined;
+    let entry: { members: Set<string>; expiresAt: number } | undefined;
+    for (const addition of additions) {
+      if (addition.set !== set || !entry) {
+        if (entry) sizes.set(set!, entry.members.size);
+        set = addition.set;
+        entry = this.live(this.sets, set);
+        if (!entry) this.sets.set(set, (entry = { members: new Set(), expiresAt: addition.expiresAt }));
+      }
+      entry.members.add(addition.member);
+      if (addition.expiresAt > entry.expiresAt) entry.expiresAt = addition.expiresAt;
     }
+    if (entry) sizes.set(set!, entry.members.size);
     return sizes;
   }
 
