@@ -38,7 +38,7 @@ export type Permission = Callers & {
   organisations: OrganisationScope;
 };
 
-/** Read patient data of their organisations: alerts, incidents, access events and reports. */
+/** Read patient data of their organisations: access events, alerts, incidents and access reports. */
 export const READERS = ['ig-officer', 'caldicott-guardian', 'auditor'] as const;
 /** Work alerts and incidents of their organisations (and may be assigned alerts). */
 export const TRIAGERS = ['ig-officer', 'caldicott-guardian'] as const;

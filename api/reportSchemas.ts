@@ -11,6 +11,7 @@ const organisationFiguresSchema = {
   properties: { organisation: { type: 'string' }, total: { type: 'integer' }, explained: { type: 'integer' } },
 } as const;
 
+/** GET /v1/reports/caldicott (JSON): the report of engine/reports/caldicottReport.ts and what was truncated. */
 export const caldicottReportSchema = {
   type: 'object',
   required: ['from', 'to', 'organisations', 'accesses', 'alerts', 'outcomes', 'topUsersByRisk', 'incidents', 'truncated'],

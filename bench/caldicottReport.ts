@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../api/app.js';
@@ -35,7 +35,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const sizes = { events: Number(args.events), alerts: Number(args.alerts), signals: Number(args.signals) };
+/** What the data folder holds; `data` changes whenever caldicottData.ts generates different data, so old folders are reloaded. */
+const sizes = { events: Number(args.events), alerts: Number(args.alerts), signals: Number(args.signals), data: 2 };
 const runs = Number(args.runs);
 const dataDir = args.dir ?? join(import.meta.dirname, 'out', `caldicott-${sizes.events}-${sizes.alerts}-${sizes.signals}`);
 const marker = join(dataDir, 'bench-loaded.json');
@@ -107,7 +108,7 @@ try {
     log(`reusing ${dataDir}`);
   }
   const file = join(dataDir, 'accesswatch.duckdb');
-  log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
+  log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
   log(`store: ${(await store.countEvents()).toLocaleString('en-GB')} events, database file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
 
   const app = await buildApp({ config, deployment, logger });
@@ -118,13 +119,15 @@ try {
   async function measure(label: string, path: string, accept: string, count: number): Promise<void> {
     const times: number[] = [];
     let bytes = 0;
+    const cpu = process.cpuUsage();
     for (let run = 0; run < count; run++) {
       const { ms: took, value: response } = await timed(() => app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}`, accept } }));
       if (response.statusCode !== 200) throw new Error(`${label}: ${response.statusCode} ${response.body.slice(0, 300)}`);
       times.push(took);
       bytes = response.rawPayload.length;
     }
-    log(`${label.padEnd(34)} ${summary(times)}, ${(bytes / 1024).toFixed(0)} KiB`);
+    const used = process.cpuUsage(cpu);
+    log(`${label.padEnd(34)} ${summary(times)}, CPU ${((used.user + used.system) / 1000 / count).toFixed(0)} ms a report (all threads), ${(bytes / 1024).toFixed(0)} KiB`);
   }
 
   const first = await timed(() => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } }));
@@ -138,27 +141,25 @@ try {
   await measure('CSV, all four organisations', url, 'text/csv', Math.max(3, Math.floor(runs / 2)));
   await measure('PDF, all four organisations', url, 'application/pdf', Math.max(3, Math.floor(runs / 2)));
 
-  // The parts, in-process: where the time of one report goes.
+  // The parts, in-process: where the time of one report goes, and what paging alerts costs each way.
   const organisations = [...ORGANISATIONS];
-  const parts: Record<string, number[]> = { figures: [], periodAlerts: [], openAlerts: [], incidents: [], whole: [] };
-  for (let run = 0; run < Math.max(3, Math.floor(runs / 2)); run++) {
-    parts.figures.push((await timed(() => store.eventFigures({ organisations, ...PERIOD }))).ms);
-    parts.periodAlerts.push((await timed(async () => {
-      let cursor: string | undefined;
-      do cursor = (await store.queryAlerts({ organisations, raises: 'alert', ...PERIOD, limit: 500, cursor })).nextCursor; while (cursor);
-    })).ms);
-    parts.openAlerts.push((await timed(async () => {
-      let cursor: string | undefined;
-      do cursor = (await store.queryAlerts({ organisations, raises: 'alert', status: 'open', limit: 500, cursor })).nextCursor; while (cursor);
-    })).ms);
-    parts.incidents.push((await timed(() => store.queryIncidents({ organisations, limit: 500 }))).ms);
-    parts.whole.push((await timed(() => readCaldicottReport(store, { organisations, ...PERIOD, now: Date.now(), thresholds: config.breachThresholds }))).ms);
+  const pageThrough = async (limit: number, omitEvidence: boolean) => {
+    let cursor: string | undefined;
+    do cursor = (await store.queryAlerts({ organisations, raises: 'alert', ...PERIOD, limit, omitEvidence, cursor })).nextCursor; while (cursor);
+  };
+  const parts: [label: string, work: () => Promise<unknown>][] = [
+    ['eventFigures (one aggregate)', () => store.eventFigures({ organisations, ...PERIOD })],
+    ['alerts of the period, 500 a page', () => pageThrough(500, false)],
+    ['... 500 a page, without evidence', () => pageThrough(500, true)],
+    ['... 5,000 a page, without evidence', () => pageThrough(5000, true)],
+    ['readCaldicottReport, in-process', () => readCaldicottReport(store, { organisations, ...PERIOD, now: Date.now(), thresholds: config.breachThresholds })],
+  ];
+  for (const [label, work] of parts) {
+    const times: number[] = [];
+    for (let run = 0; run < Math.max(3, Math.floor(runs / 2)); run++) times.push((await timed(work)).ms);
+    log(`${label.padEnd(36)} ${summary(times)}`);
   }
-  log(`eventFigures (one aggregate)            ${summary(parts.figures)}`);
-  log(`alerts of the period, pages of 500      ${summary(parts.periodAlerts)}`);
-  log(`open alerts, pages of 500               ${summary(parts.openAlerts)}`);
-  log(`incidents, first page                   ${summary(parts.incidents)}`);
-  log(`readCaldicottReport, in-process         ${summary(parts.whole)}`);
+  log(`load average at the end ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
   await app.close();
 } finally {
   await deployment.close();

@@ -10,6 +10,7 @@ import { heading, paragraph, startPdf, table, type TableColumn } from './pdfLayo
 /** Whose accesses the report lists. */
 export type AccessReportSubject = { nhsNumber: string } | { userId: string };
 
+/** What the PDF says about the report besides its rows. */
 export interface AccessReportPdfOptions {
   subject: AccessReportSubject;
   /** The organisations the report covers (the reader's scope, or the one asked for). */

@@ -48,6 +48,7 @@ describe('the Caldicott report', () => {
     expect(report.medianHoursToTriage).toBe(4);
     expect(report.alerts.bySeverity).toEqual({ low: 0, medium: 4, high: 0, critical: 0 });
     expect(report.alerts.byRoleClass).toEqual({ clinical: 4 });
+    expect(Object.entries(report.alerts.byStatus)).toEqual([['open', 1], ['investigating', 0], ['dismissed', 2], ['confirmed', 1]]);
     expect(report.topUsersByRisk).toEqual([{ userId: 'U1', organisation: 'RX1', score: 30, level: 'medium', openAlerts: 1 }]);
   });
 

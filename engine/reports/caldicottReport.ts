@@ -1,4 +1,4 @@
-import { DISMISSAL_REASONS, SEVERITIES, type Alert } from '../alerts/alert.js';
+import { ALERT_STATUSES, DISMISSAL_REASONS, SEVERITIES, type Alert } from '../alerts/alert.js';
 import { userRisk } from '../alerts/userRisk.js';
 import type { EventFigures } from '../store/port.js';
 
@@ -73,10 +73,15 @@ export interface CaldicottReport {
   incidents: IncidentLine[];
 }
 
+/** Items counted by key: `keys` first in their order (0 when none), then any others alphabetically, whatever order the items came in. */
 function count<T>(items: readonly T[], keyOf: (item: T) => string, keys: readonly string[] = []): Record<string, number> {
-  const counts: Record<string, number> = Object.fromEntries(keys.map((key) => [key, 0]));
-  for (const item of items) counts[keyOf(item)] = (counts[keyOf(item)] ?? 0) + 1;
-  return counts;
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const others = [...counts.keys()].filter((key) => !keys.includes(key)).sort();
+  return Object.fromEntries([...keys, ...others].map((key) => [key, counts.get(key) ?? 0]));
 }
 
 function median(values: number[]): number | undefined {
@@ -131,7 +136,7 @@ export function caldicottReport(input: CaldicottReportInput): CaldicottReport {
       bySeverity: count(alerts, (alert) => alert.severity, SEVERITIES),
       byOrganisation: count(alerts, (alert) => alert.organisation),
       byRoleClass: count(alerts, (alert) => input.roleClassOf(alert) ?? 'unknown'),
-      byStatus: count(alerts, (alert) => alert.status),
+      byStatus: count(alerts, (alert) => alert.status, ALERT_STATUSES),
     },
     outcomes: {
       confirmed: alerts.filter((alert) => alert.status === 'confirmed').length,

@@ -18,7 +18,7 @@ import { caldicottReport, type CaldicottReport, type IncidentLine } from './cald
  */
 
 /** Alerts per page when reading them all (see BENCHMARKS.md, "Caldicott report"). */
-const ALERT_PAGE = 2000;
+const ALERT_PAGE = 5000;
 /** Most alerts read for one report (and, separately, for the risk ranking); past it the report says it is truncated. */
 export const MAX_REPORT_ALERTS = 50_000;
 const INCIDENT_PAGE = 500;

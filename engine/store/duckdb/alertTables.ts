@@ -108,11 +108,20 @@ export function checkAlertLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number of at least 1, got ${limit}`);
 }
 
-/** The stored JSON of one page of alerts (see queryAlerts), and the cursor after it. */
-async function alertPageTexts(connection: DuckDBConnection, query: AlertQuery): Promise<{ texts: string[]; nextCursor?: string }> {
+/** A page of alerts as stored: the JSON text of the array of alerts, for a thread to pass on and another to parse. */
+export interface AlertPageText {
+  alerts: string;
+  nextCursor?: string;
+}
+
+/**
+ * One page of alerts (see queryAlerts) as one JSON array text, made by DuckDB: one string
+ * crosses into JavaScript instead of one per alert, which costs a third less for large pages.
+ */
+export async function queryAlertsText(connection: DuckDBConnection, query: AlertQuery): Promise<AlertPageText> {
   checkAlertLimit(query.limit);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.organisations.length === 0) return { texts: [] };
+  if (query.organisations.length === 0) return { alerts: '[]' };
   const where = [`organisation IN (SELECT unnest(${varchars('organisations')}))`];
   const params: Record<string, string> = { organisations: JSON.stringify(query.organisations) };
   for (const [column, field] of EQUAL_FILTERS) {
@@ -128,43 +137,33 @@ async function alertPageTexts(connection: DuckDBConnection, query: AlertQuery): 
     params.afterMicros = String(after.micros);
     params.afterId = after.docId;
   }
-  const page = `SELECT alert, id, last_seen_at FROM alerts WHERE ${where.join(' AND ')} ORDER BY last_seen_at DESC, id DESC LIMIT ${query.limit + 1}`;
-  // Evidence is left out in the database, after the LIMIT (or every matching row would be rewritten for each page).
+  const { limit } = query;
+  // Evidence is left out after the LIMIT (before it, every matching row would be rewritten for each page).
   const alert = query.omitEvidence ? `json_merge_patch(alert, '{"evidence":[]}')` : 'alert';
   const rows = (await connection.runAndReadAll(
-    `SELECT ${alert} AS alert, id, epoch_us(last_seen_at) AS micros FROM (${page}) ORDER BY last_seen_at DESC, id DESC`,
+    `WITH page AS (
+        SELECT alert, id, last_seen_at, row_number() OVER (ORDER BY last_seen_at DESC, id DESC) AS position
+        FROM (SELECT alert, id, last_seen_at FROM alerts WHERE ${where.join(' AND ')} ORDER BY last_seen_at DESC, id DESC LIMIT ${limit + 1}))
+      SELECT '[' || coalesce(string_agg(${alert}, ',' ORDER BY position) FILTER (WHERE position <= ${limit}), '') || ']',
+        count(*), max(epoch_us(last_seen_at)) FILTER (WHERE position = ${limit}), max(id) FILTER (WHERE position = ${limit})
+      FROM page`,
     params,
-  )).getRowObjectsJS();
-  const shown = rows.slice(0, query.limit);
-  const texts = shown.map((row) => String(row.alert));
-  const last = shown.at(-1);
-  return rows.length > query.limit && last
-    ? { texts, nextCursor: encodeCursor({ micros: BigInt(last.micros as bigint), docId: String(last.id) }) }
-    : { texts };
-}
-
-/** One page of alerts, last seen newest first, then by id (descending), after the cursor's position. */
-export async function queryAlerts(connection: DuckDBConnection, query: AlertQuery): Promise<AlertPage> {
-  const { texts, nextCursor } = await alertPageTexts(connection, query);
-  return { alerts: texts.map(parseAlert), ...(nextCursor ? { nextCursor } : {}) };
-}
-
-/** A page of alerts as stored: the JSON text of the array of alerts, for a thread to pass on and another to parse. */
-export interface AlertPageText {
-  alerts: string;
-  nextCursor?: string;
-}
-
-/** queryAlerts with the alerts left as one JSON array text (parse it with {@link alertPageFromText}). */
-export async function queryAlertsText(connection: DuckDBConnection, query: AlertQuery): Promise<AlertPageText> {
-  const { texts, nextCursor } = await alertPageTexts(connection, query);
-  return { alerts: `[${texts.join(',')}]`, ...(nextCursor ? { nextCursor } : {}) };
+  )).getRows();
+  const [text, matched, lastMicros, lastId] = rows[0];
+  return Number(matched) > limit
+    ? { alerts: String(text), nextCursor: encodeCursor({ micros: BigInt(lastMicros as bigint), docId: String(lastId) }) }
+    : { alerts: String(text) };
 }
 
 /** The page a {@link queryAlertsText} answer stands for. */
 export function alertPageFromText(page: AlertPageText): AlertPage {
   const alerts = (JSON.parse(page.alerts) as Alert[]).map(withTriageDefaults);
   return { alerts, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+/** One page of alerts, last seen newest first, then by id (descending), after the cursor's position. */
+export async function queryAlerts(connection: DuckDBConnection, query: AlertQuery): Promise<AlertPage> {
+  return alertPageFromText(await queryAlertsText(connection, query));
 }
 
 export async function getAlert(connection: DuckDBConnection, id: string): Promise<Alert | undefined> {
