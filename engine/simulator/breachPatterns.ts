@@ -8,7 +8,8 @@ import type { StaffMember } from './workforce.js';
  * records, a volume spike, bulk printing and export, searches with no care, enumeration by NHS
  * number, bursts of denied attempts, one account at two sites, bursts of changes, a feed gone
  * silent, and a login from an unfamiliar workstation. Each is a little over its rule's threshold;
- * the subtle variants only just.
+ * the subtle variants only just. Bursts fit in the rule's window wherever it falls: hopping windows
+ * of an hour every 15 minutes hold any 45 minutes whole, windows of 10 minutes every 2 any 8.
  */
 
 const MIN = 60_000;
@@ -45,6 +46,7 @@ function consecutiveNhsNumbers(k: ScenarioKit, count: number): string[] {
   return numbers;
 }
 
+/** The breach-pattern variants (audit gaps apart, below). */
 export const BREACH_PATTERNS: Variant[] = [
   {
     scenario: 'many-patients-per-hour/receptionist-trawl', family: BP, ruleIds: ['AW-BP-001'], needs: [...WINDOWED],
@@ -53,13 +55,13 @@ export const BREACH_PATTERNS: Variant[] = [
   },
   {
     scenario: 'many-patients-per-hour/records-clerk-trawl', family: BP, ruleIds: ['AW-BP-001', LR], needs: [...WINDOWED],
-    description: 'A medical records clerk opens 55 unrelated records in under an hour.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'trust', work: ['records'] }), 50, 55, (s) => k.several(55, () => k.stranger(s)), 'view', { recordPart: 'summary' }),
+    description: 'A medical records clerk opens 55 unrelated records in 45 minutes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'trust', work: ['records'] }), 45, 55, (s) => k.several(55, () => k.stranger(s)), 'view', { recordPart: 'summary' }),
   },
   {
     scenario: 'many-patients-per-hour/just-over-the-threshold', family: BP, ruleIds: ['AW-BP-001'], subtle: true, needs: [...WINDOWED],
-    description: 'Practice administration opens 52 registered patients\' records spread over 58 minutes.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['practice-admin', 'reception'] }), 58, 52, (s, at) => knownPatients(k, s, at, 52), 'view', { recordPart: 'document' }),
+    description: 'Practice administration opens 52 registered patients\' records spread over 44 minutes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['practice-admin', 'reception'] }), 44, 52, (s, at) => knownPatients(k, s, at, 52), 'view', { recordPart: 'document' }),
   },
   ...(['practice', 'trust', 'council'] as const).map((kind): Variant => ({
     scenario: `volume-spike/${kind === 'practice' ? 'gp' : kind === 'trust' ? 'ward-nurse' : 'social-worker'}-hour-far-above-usual`,
@@ -79,8 +81,8 @@ export const BREACH_PATTERNS: Variant[] = [
   })),
   {
     scenario: 'bulk-print-export/practice-prints-records', family: BP, ruleIds: ['AW-BP-003'], needs: [...WINDOWED],
-    description: 'Practice administration prints 35 patients\' records in 50 minutes.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['practice-admin', 'reception'] }), 50, 35, (s, at) => knownPatients(k, s, at, 35), 'print', { recordPart: 'summary' }),
+    description: 'Practice administration prints 35 patients\' records in 45 minutes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['practice-admin', 'reception'] }), 45, 35, (s, at) => knownPatients(k, s, at, 35), 'print', { recordPart: 'summary' }),
   },
   {
     scenario: 'bulk-print-export/epr-export-of-strangers', family: BP, ruleIds: ['AW-BP-003', LR], needs: [...WINDOWED],
@@ -89,18 +91,18 @@ export const BREACH_PATTERNS: Variant[] = [
   },
   {
     scenario: 'bulk-print-export/just-over-the-threshold', family: BP, ruleIds: ['AW-BP-003'], subtle: true, needs: [...WINDOWED],
-    description: 'Community administration prints 26 caseload patients\' records over 58 minutes.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'community', work: ['community-admin'] }), 58, 26, (s, at) => knownPatients(k, s, at, 26, 'care-team'), 'print', { recordPart: 'document' }),
+    description: 'Community administration prints 26 caseload patients\' records over 44 minutes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'community', work: ['community-admin'] }), 44, 26, (s, at) => knownPatients(k, s, at, 26, 'care-team'), 'print', { recordPart: 'document' }),
   },
   {
     scenario: 'searches-without-care/receptionist-searches', family: BP, ruleIds: ['AW-BP-004', LR], needs: [...WINDOWED],
-    description: 'A receptionist searches for 35 patients registered elsewhere in 50 minutes.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['reception'] }), 50, 35, (s) => k.several(35, () => k.stranger(s)), 'search'),
+    description: 'A receptionist searches for 35 patients registered elsewhere in 45 minutes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['reception'] }), 45, 35, (s) => k.several(35, () => k.stranger(s)), 'search'),
   },
   {
     scenario: 'searches-without-care/epr-searches', family: BP, ruleIds: ['AW-BP-004', LR], needs: [...WINDOWED],
     description: 'A clinician runs 40 patient searches in the EPR for people the trust has no relationship with.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'trust', work: ['outpatients', 'diagnostics'] }), 55, 40, (s) => k.several(40, () => k.stranger(s)), 'search'),
+    plan: (k) => burst(k, k.perpetrator({ kind: 'trust', work: ['outpatients', 'diagnostics'] }), 45, 40, (s) => k.several(40, () => k.stranger(s)), 'search'),
   },
   {
     scenario: 'sequential-nhs-numbers/epr-enumeration', family: BP, ruleIds: ['AW-BP-005', LR], needs: [...WINDOWED],
@@ -119,8 +121,8 @@ export const BREACH_PATTERNS: Variant[] = [
   },
   {
     scenario: 'denied-attempts/practice-restricted-parts', family: BP, ruleIds: ['AW-BP-006'], needs: [...WINDOWED], subtle: true,
-    description: 'A receptionist is refused 11 times in 9 minutes opening registered patients\' clinical notes.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['reception'] }), 9, 11, (s, at) => knownPatients(k, s, at, 6), 'view', { outcome: 'denied', recordPart: 'clinical-note' }),
+    description: 'A receptionist is refused 11 times in 7 minutes opening registered patients\' clinical notes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'practice', work: ['reception'] }), 7, 11, (s, at) => knownPatients(k, s, at, 6), 'view', { outcome: 'denied', recordPart: 'clinical-note' }),
   },
   ...(['trust', 'practice'] as const).map((kind): Variant => ({
     scenario: `impossible-travel/${kind === 'trust' ? 'two-hospitals' : 'main-and-branch-surgery'}-minutes-apart`, family: BP, ruleIds: ['AW-BP-007'], needs: [...WINDOWED],
@@ -144,8 +146,8 @@ export const BREACH_PATTERNS: Variant[] = [
   },
   {
     scenario: 'alteration-burst/records-deletions', family: BP, ruleIds: ['AW-BP-008'], needs: [...WINDOWED], subtle: true,
-    description: 'A medical records clerk deletes documents from 21 inpatients\' records in 9 minutes.',
-    plan: (k) => burst(k, k.perpetrator({ kind: 'trust', work: ['records'] }), 9, 21, (s, at) => knownPatients(k, s, at, 21), 'delete', { recordPart: 'document' }),
+    description: 'A medical records clerk deletes documents from 21 inpatients\' records in 7 minutes.',
+    plan: (k) => burst(k, k.perpetrator({ kind: 'trust', work: ['records'] }), 7, 21, (s, at) => knownPatients(k, s, at, 21), 'delete', { recordPart: 'document' }),
   },
   ...(['trust', 'practice'] as const).map((kind): Variant => ({
     scenario: `new-workstation/${kind === 'trust' ? 'ward' : 'practice'}-login-on-an-unfamiliar-machine`, family: BP, ruleIds: ['AW-BP-010'],

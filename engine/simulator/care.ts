@@ -47,8 +47,8 @@ export interface Episode {
 
 /** Types whose relationships are written as date-times rather than days. */
 const TIMED_TYPES = new Set(['ed-attendance']);
-/** Long-running relationships are always recorded; short encounters may be missed. */
-const ALWAYS_RECORDED = new Set(['social-care-allocation', 'care-team', 'registration']);
+/** Short encounters whose relationship may never reach the reference data (`unrecordedShare` of them); the rest always do. */
+const MAY_GO_UNRECORDED = new Set(['appointment', 'ed-attendance', 'prescription', 'test-order']);
 
 /** A work list: episodes staff pick from, active between their start and end. */
 export class WorkList {
@@ -78,6 +78,7 @@ export class WorkList {
   }
 }
 
+/** The care of the simulated ICS: its work lists, the episodes it starts, the relationships it writes. */
 export class Care {
   private readonly lists = new Map<string, WorkList>();
   /** Social care allocations by the allocated member of staff's index. */
@@ -132,7 +133,7 @@ export class Care {
 
   /** Starts an episode and writes its relationship (unless it is one of the few never recorded). */
   begin(episode: Omit<Episode, 'recorded'>, options: { openEnded?: boolean; recorded?: true } = {}): Episode {
-    const recorded = options.recorded || ALWAYS_RECORDED.has(episode.type) || !this.random.chance(this.world.size.unrecordedShare);
+    const recorded = options.recorded || !MAY_GO_UNRECORDED.has(episode.type) || !this.random.chance(this.world.size.unrecordedShare);
     const full: Episode = { ...episode, recorded };
     if (!recorded) {
       this.unrecorded++;
@@ -201,13 +202,13 @@ export class Care {
     const activity = this.world.size.activity;
     for (const trust of this.world.ics.of('trust')) {
       const edStaff = this.world.workforce.team(trust.code, 'EMERGENCY-DEPARTMENT').length;
-      for (let k = random.poisson(edStaff * 0.22 * busy * activity); k > 0; k--) {
+      for (let k = random.poisson(edStaff * 0.1 * busy * activity); k > 0; k--) {
         const patient = this.catchmentPatient(trust.code);
         if (patient !== undefined) this.edAttendance(trust, patient, at + random.int(60) * 60_000);
       }
       if (weekdayMorning) {
         const wards = trust.teams.filter((team) => team.work === 'ward').length;
-        for (let k = random.poisson(wards * 0.5 * activity); k > 0; k--) {
+        for (let k = random.poisson(wards * 0.3 * activity); k > 0; k--) {
           const patient = this.catchmentPatient(trust.code);
           if (patient !== undefined) this.admit(trust, patient, at + random.int(60) * 60_000);
         }
@@ -236,7 +237,8 @@ export class Care {
     const at = world.start;
     for (const trust of world.ics.of('trust')) {
       for (const ward of trust.teams.filter((team) => team.work === 'ward')) {
-        const beds = Math.round(world.workforce.team(trust.code, ward.code).length * 1.2);
+        // About three staff (over all shifts) to a bed.
+        const beds = Math.max(3, Math.round(world.workforce.team(trust.code, ward.code).length * 0.3));
         for (let k = 0; k < beds; k++) {
           const patient = this.catchmentPatient(trust.code);
           if (patient !== undefined) this.admit(trust, patient, at - random.int(8) * DAY_MS - random.int(24) * HOUR_MS, 2 + random.int(12));

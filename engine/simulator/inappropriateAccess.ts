@@ -13,6 +13,7 @@ const MIN = 60_000;
 const IA = 'inappropriate-access' as const;
 const LR = 'AW-LR-001';
 
+/** The inappropriate-access variants (AW-IA-001 to AW-IA-009; 010 and 011 are with the unexplained ones). */
 export const INAPPROPRIATE_ACCESS: Variant[] = [
   {
     scenario: 'own-record/looks-at-own-results', family: IA, ruleIds: ['AW-IA-001', LR], subtle: true,
@@ -115,13 +116,16 @@ export const INAPPROPRIATE_ACCESS: Variant[] = [
   },
   {
     scenario: 'co-worker/colleagues-over-a-week', family: IA, ruleIds: ['AW-IA-003', LR], subtle: true,
-    description: 'A medical records clerk opens three colleagues\' records, one a day.',
+    description: 'A medical records clerk opens three colleagues\' records, each at a different time in the period.',
     plan(k) {
       const staff = k.perpetrator({ kind: 'trust', work: ['records'] });
       if (!staff) return undefined;
       const victims = [0, 1, 2].map(() => k.perpetrator({ kind: 'trust', work: ['ward', 'ed', 'diagnostics', 'hospital-pharmacy'] }))
         .map((colleague) => colleague && k.makePatient(colleague, () => true)).filter((v): v is number => v !== undefined);
-      const drafts = victims.map((victim) => k.workingTime(staff)).flatMap((t, n) => (t === undefined ? [] : [k.access(staff, t, victims[n], 'view', { recordPart: 'demographics' })]));
+      const drafts = victims.flatMap((victim) => {
+        const at = k.workingTime(staff);
+        return at === undefined ? [] : [k.access(staff, at, victim, 'view', { recordPart: 'demographics' })];
+      });
       return drafts.length === 0 ? undefined : { subject: k.subject(staff), drafts };
     },
   },

@@ -1,9 +1,12 @@
 import type { Action, Outcome, Purpose } from '../events/accessEvent.js';
+import type { StaffMember } from './workforce.js';
 
 /**
- * Ground truth. Every injected misuse scenario, and a sample of the routine patterns that look
- * odd but are legitimate (controls), is written to `labels.ndjson` with the rules expected to
- * fire, its subject, its time range and the ids of its events, so that detection can be scored.
+ * Ground truth. Every injected misuse scenario, a sample of the routine patterns that look odd
+ * but are legitimate (controls), and the legitimate accesses some rule raises by its design (a
+ * colleague or a neighbour treated as a patient; care whose relationship was never recorded)
+ * are written to `labels.ndjson` with the rules expected to fire, the subject, the time range and
+ * the ids of the events, so that detection can be scored.
  */
 
 /** The rule families of the catalogue (the folders of `rules/`). */
@@ -31,8 +34,13 @@ export interface LabelSubject {
 
 /** One line of `labels.ndjson`. */
 export interface ScenarioLabel {
-  /** `misuse`: injected, the rules in `ruleIds` should fire. `control`: legitimate, nothing should (signals aside). */
-  kind: 'misuse' | 'control';
+  /**
+   * `misuse`: injected, the rules in `ruleIds` should fire. `control`: legitimate, nothing should
+   * (signals aside). `legitimate-alert`: legitimate care that the rules in `ruleIds` raise by their
+   * design (AW-IA-003 on every colleague's record, AW-IA-002 on a neighbour's) or, for AW-LR-001,
+   * because its relationship never reached the reference data (unless another explains it).
+   */
+  kind: 'misuse' | 'control' | 'legitimate-alert';
   /** `<rule slug>/<variant>` for misuse (`family-or-neighbour/one-look-at-a-neighbour`), the pattern's name for controls. */
   scenario: string;
   /** The family of the rule the scenario is written for (misuse only). */
@@ -76,7 +84,7 @@ export class LabelDraft {
     const to = this.span?.to ?? this.last;
     if (!Number.isFinite(from) || (this.events.length === 0 && !this.span)) return undefined;
     const patients = this.patients.size > 1 ? { patients: [...this.patients].sort() } : {};
-    const subject = this.label.kind === 'control' && this.patients.size === 1 ? { ...this.label.subject, nhsNumber: [...this.patients][0] } : this.label.subject;
+    const subject = this.label.kind !== 'misuse' && this.patients.size === 1 ? { ...this.label.subject, nhsNumber: [...this.patients][0] } : this.label.subject;
     return { ...this.label, subject, ...patients, from: new Date(from).toISOString(), to: new Date(to).toISOString(), events: this.events };
   }
 }
@@ -101,4 +109,6 @@ export interface AccessDraft {
   label?: LabelDraft;
   /** Legitimate, but its care episode never reached the reference data. */
   unrecorded?: boolean;
+  /** For routine accesses: who, and the patient's index (to spot colleagues and neighbours). */
+  routine?: { staff: StaffMember; patient: number };
 }

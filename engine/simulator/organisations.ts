@@ -22,6 +22,7 @@ export type WorkKind =
   | 'records' | 'information' | 'casework' | 'safeguarding' | 'duty' | 'business-support' | 'caseload' | 'community-admin'
   | 'dispensing';
 
+/** A team of an organisation: its role class and roles, when it works and what it does. */
 export interface Team {
   /** The team's code as staff records and relationships carry it (`WARD-3`, `RECEPTION`). */
   code: string;
@@ -34,6 +35,7 @@ export interface Team {
   share: number;
 }
 
+/** An organisation of the ICS, with the source system that posts its access log. */
 export interface Organisation {
   code: string;
   name: string;
@@ -46,6 +48,7 @@ export interface Organisation {
   teams: Team[];
 }
 
+/** A source system: its name (the key's system), format and organisations. */
 export interface SourceSystem {
   name: string;
   format: EventFormat;
@@ -178,7 +181,9 @@ const SYSTEM_KINDS: Record<OrganisationKind, Pick<SourceSystem, 'format' | 'desc
   pharmacy: { format: 'csv', description: 'Pharmacy PMR: CSV with dotted headers' },
 };
 
+/** Made-up town names for organisations and sites. */
 export const TOWNS = ['Ashford', 'Barnwell', 'Calder', 'Denholme', 'Elmsworth', 'Fernley', 'Glenmoor', 'Harrowby', 'Ivelbury', 'Kelbrook'];
+/** Street names for addresses and practice names. */
 export const STREETS = [
   'High Street', 'Station Road', 'Church Lane', 'Park Avenue', 'Mill Lane', 'Victoria Road', 'Green Lane', 'Manor Road',
   'Orchard Close', 'Queens Road', 'Kings Road', 'Chapel Street', 'Bridge Street', 'Willow Way', 'Oak Drive', 'Meadow View',

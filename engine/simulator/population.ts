@@ -12,6 +12,7 @@ import { Random, seedFor, unitHash } from './random.js';
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365.25 * DAY_MS;
+/** Households sharing one postcode (neighbours). */
 export const HOUSEHOLDS_PER_POSTCODE = 6;
 
 const enum Flag { Vip = 1, Restricted = 2, Safeguarding = 4, Staff = 8, Deceased = 16, NationalOptOut = 32, Type1OptOut = 64 }
@@ -29,6 +30,7 @@ const SURNAMES = [
   'Dixon', 'Harvey', 'Graham', 'Pearson', 'Ahmed', 'Fletcher', 'Walsh', 'Kaur', 'Gibson', 'Howard', 'Andrews', 'Stewart',
   'Okafor', 'Nowak', 'Kowalski', 'Mensah', 'Osei', 'Chen', 'Wang', 'Nguyen', 'Costa', 'Silva', "O'Brien", 'McDonald',
 ];
+/** First names of staff. */
 export const FIRST_NAMES = [
   'Amelia', 'Oliver', 'Isla', 'George', 'Ava', 'Noah', 'Mia', 'Arthur', 'Ivy', 'Muhammad', 'Grace', 'Leo', 'Freya', 'Harry',
   'Lily', 'Jack', 'Sophie', 'Thomas', 'Priya', 'Daniel', 'Hannah', 'Samuel', 'Chloe', 'Joseph', 'Aisha', 'David', 'Ruth', 'Kwame',
@@ -48,11 +50,13 @@ export function nhsNumberOf(base: number): string | undefined {
 const BLOCKS = 9_090_909;
 const BLOCK_STRIDE = 5_555_557; // coprime with BLOCKS: index → block is a bijection, scattering neighbours
 
+/** How many patients, and how many practices they are registered with. */
 export interface PopulationShape {
   patients: number;
   practices: number;
 }
 
+/** The patients of the ICS, by index (0 to size - 1). */
 export class Population {
   readonly size: number;
   readonly householdOf: Uint32Array;

@@ -71,11 +71,6 @@ export class Random {
     return Math.floor(this.next() * n);
   }
 
-  /** An integer in [min, max]. */
-  between(min: number, max: number): number {
-    return min + this.int(max - min + 1);
-  }
-
   chance(p: number): boolean {
     return this.next() < p;
   }

@@ -22,7 +22,10 @@ export function referenceIndex(staff: readonly Staff[], patients: readonly Patie
     const groups = new Map<string, T[]>();
     for (const record of records) {
       const key = keyOf(record);
-      if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), record]);
+      if (key === undefined) continue;
+      const members = groups.get(key);
+      if (members) members.push(record);
+      else groups.set(key, [record]);
     }
     return groups;
   };
@@ -42,6 +45,7 @@ export interface Replay {
   explained: Map<string, boolean>;
 }
 
+/** The rules to replay and how. */
 export interface ReplayOptions {
   rules: readonly CompiledRule[];
   config: RulesConfig;

@@ -17,13 +17,14 @@ import { Workforce, type StaffMember } from './workforce.js';
 
 /** Tasks an hour at peak, by what the team does. */
 const TASKS_PER_HOUR: Record<WorkKind, number> = {
-  'gp-consult': 6, reception: 14, 'practice-admin': 9, ed: 5, ward: 7, outpatients: 5, diagnostics: 10, 'hospital-pharmacy': 9,
-  records: 10, information: 5, casework: 5, safeguarding: 5, duty: 4, 'business-support': 8, caseload: 3.5, 'community-admin': 8, dispensing: 12,
+  'gp-consult': 7, reception: 16, 'practice-admin': 10, ed: 6, ward: 8, outpatients: 6, diagnostics: 12, 'hospital-pharmacy': 10,
+  records: 10, information: 5, casework: 6, safeguarding: 6, duty: 5, 'business-support': 9, caseload: 4, 'community-admin': 9, dispensing: 14,
 };
 
 /** Controls of each pattern labelled per day (a sample: the pattern itself is everywhere). */
 const CONTROLS_PER_DAY = 3;
 
+/** The routine accesses of each hour, and the controls sampled from them. */
 export class RoutineWork {
   private readonly random: Random;
   private readonly controls = new Map<string, number>();
@@ -59,7 +60,9 @@ export class RoutineWork {
     const { random, world } = this;
     return {
       world, care: this.care, random, staff, at,
-      task: (patient, episode, label) => steps(random, staff, at, world.population.nhsNumber(patient), out, episode?.recorded === false, label),
+      // Nobody opens their own record in the course of their work (that is misuse, injected on purpose).
+      task: (patient, episode, label) => (patient === staff.patient ? NOTHING
+        : steps(random, staff, at, patient, world.population.nhsNumber(patient), out, episode?.recorded === false, label)),
       control: (pattern, description) => {
         const key = `${pattern}|${londonClock(at).day}`;
         const count = this.controls.get(key) ?? 0;
@@ -76,9 +79,12 @@ export class RoutineWork {
   }
 }
 
+/** A task that does nothing (the patient turned out to be the member of staff themself). */
+const NOTHING: TaskSteps = { step: () => NOTHING };
+
 /** The accesses of one task by `staff` about one patient, from `at`, each 15 seconds to 2 minutes after the last. */
 export function steps(
-  random: Random, staff: StaffMember, at: number, nhsNumber: string, out: AccessDraft[], unrecorded = false, label?: LabelDraft,
+  random: Random, staff: StaffMember, at: number, patient: number, nhsNumber: string, out: AccessDraft[], unrecorded = false, label?: LabelDraft,
 ): TaskSteps {
   let t = at;
   const workstation = random.pick(staff.workstations);
@@ -90,7 +96,7 @@ export function steps(
         user: { id: staff.userId, role: staff.role, team: staff.team.code }, nhsNumber, action,
         ...(recordPart ? { recordPart } : {}), purpose, outcome: 'success', workstation, site: staff.site,
         ...(staff.organisation.kind === 'community' ? { ip: ipOf(staff) } : {}),
-        ...(unrecorded ? { unrecorded } : {}), ...(label ? { label } : {}),
+        ...(unrecorded ? { unrecorded } : {}), ...(label ? { label } : {}), routine: { staff, patient },
       });
       t += (15 + random.int(105)) * 1000;
       return self;

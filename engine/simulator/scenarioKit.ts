@@ -54,6 +54,7 @@ export interface Who {
   minDay?: number;
 }
 
+/** What variants plan with; keeps perpetrators, victims and silent feeds apart across scenarios. */
 export class ScenarioKit {
   /** Scenarios each member of staff is in; -1 for one used exclusively. */
   private readonly uses = new Map<number, number>();
@@ -144,9 +145,10 @@ export class ScenarioKit {
     return undefined;
   }
 
+  /** An instant in the given minute of a UK day, at a random second of it. */
   private atLondonMinute(day: number, minute: number): number {
     const guess = day * DAY_MS + minute * MINUTE_MS;
-    return guess - (londonClock(guess).minute - minute) * MINUTE_MS - (londonClock(guess).day - day) * DAY_MS;
+    return guess - (londonClock(guess).minute - minute) * MINUTE_MS - (londonClock(guess).day - day) * DAY_MS + this.random.int(60) * 1000;
   }
 
   /** Keeps a patient out of routine care for the whole period. */

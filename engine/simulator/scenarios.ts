@@ -23,6 +23,7 @@ export interface SkippedScenario {
   reason: string;
 }
 
+/** The injected misuse of a run. */
 export interface ScenarioPlan {
   labels: LabelDraft[];
   /** Every injected access, in time order. */
@@ -32,6 +33,7 @@ export interface ScenarioPlan {
   skipped: SkippedScenario[];
 }
 
+/** Plans every variant, `scenarioRepeats` times, before routine care is set up. */
 export function planScenarios(world: World, care: Care): ScenarioPlan {
   const kit = new ScenarioKit(world, care, new Random(seedFor(world.seed, 'scenarios')));
   const plan: ScenarioPlan = { labels: [], drafts: [], silences: new Map(), skipped: [] };

@@ -89,11 +89,6 @@ export function minutesOnShift(rota: Rota, at: number): readonly [from: number, 
   return from < to ? [from, to] : undefined;
 }
 
-/** Whether the person works at some point on London day `day` (for picking who is in on a day). */
-export function worksOn(rota: Rota, day: number): boolean {
-  return shiftOn(rota, day) !== undefined;
-}
-
 /** How busy people are at a minute of the London day, relative to their peak (1). */
 export function intensity(minuteOfDay: number, weekday: number, pattern: ShiftPattern): number {
   const hour = minuteOfDay / 60;

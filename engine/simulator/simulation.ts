@@ -3,6 +3,7 @@ import type { Patient, Relationship, Staff } from '../reference/referenceData.js
 import { Care, type World } from './care.js';
 import { canonicalEvent, eventIdOf, systemSeed } from './eventFormats.js';
 import type { AccessDraft, ScenarioLabel } from './labels.js';
+import { LegitimateAlerts } from './legitimateAlerts.js';
 import { CareSystem, type OrganisationKind, type SourceSystem } from './organisations.js';
 import { Population } from './population.js';
 import { RoutineWork } from './routineWork.js';
@@ -54,7 +55,7 @@ export interface SimulationSummary {
     /** Care episodes whose relationship was never recorded (by design, see README). */
     unrecordedEpisodes: number;
     events: { total: number; legitimate: number; misuse: number; legitimateUnrecorded: number; bySystem: Record<string, number> };
-    labels: { misuse: number; control: number };
+    labels: { misuse: number; control: number; 'legitimate-alert': number };
   };
   /** Feeds that stop (audit gaps). */
   silences: { organisation: string; system: string; from: string }[];
@@ -77,11 +78,12 @@ export function* simulate(options: SimulationOptions): Generator<SimulationRecor
   const scenarios = planScenarios(world, care);
   care.setUp();
   const routine = new RoutineWork(world, care, (organisation, at) => (scenarios.silences.get(organisation) ?? Infinity) <= at);
+  const legitimateAlerts = new LegitimateAlerts(world);
 
   const counts: SimulationSummary['counts'] = {
     patients: size.patients, staff: workforce.members.length, relationships: 0, unrecordedEpisodes: 0,
     events: { total: 0, legitimate: 0, misuse: 0, legitimateUnrecorded: 0, bySystem: {} },
-    labels: { misuse: 0, control: 0 },
+    labels: { misuse: 0, control: 0, 'legitimate-alert': 0 },
   };
   for (const staff of workforce.members) yield { kind: 'staff', record: workforce.record(staff) };
   for (let i = 0; i < population.size; i++) yield { kind: 'patient', record: population.record(i, world.practiceCodes) };
@@ -104,6 +106,7 @@ export function* simulate(options: SimulationOptions): Generator<SimulationRecor
         continue;
       }
       if ((scenarios.silences.get(draft.organisation) ?? Infinity) <= draft.at) continue;
+      legitimateAlerts.note(draft);
       const entry = systems.get(draft.system)!;
       const event = canonicalEvent(draft, eventIdOf(entry.system.format, entry.seed, ++entry.count));
       draft.label?.add(draft.system, event.id, draft.at, draft.nhsNumber);
@@ -118,7 +121,7 @@ export function* simulate(options: SimulationOptions): Generator<SimulationRecor
   yield* drainRelationships(relationships, counts);
   counts.unrecordedEpisodes = care.unrecorded;
 
-  const labels = [...scenarios.labels, ...routine.labels].map((draft) => draft.finish()).filter((label): label is ScenarioLabel => label !== undefined);
+  const labels = [...scenarios.labels, ...routine.labels, ...legitimateAlerts.labels()].map((draft) => draft.finish()).filter((label): label is ScenarioLabel => label !== undefined);
   labels.sort((a, b) => a.from.localeCompare(b.from) || a.scenario.localeCompare(b.scenario));
   for (const label of labels) {
     counts.labels[label.kind]++;

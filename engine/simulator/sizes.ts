@@ -5,6 +5,7 @@
  */
 
 export const SIZE_NAMES = ['smoke', 'small', 'ics'] as const;
+/** A preset's name. */
 export type SizeName = (typeof SIZE_NAMES)[number];
 
 /** The shape of one simulated ICS. */
@@ -28,8 +29,9 @@ export interface SimulationSize {
   /** How many times each misuse variant is injected (each time with another perpetrator). */
   scenarioRepeats: number;
   /**
-   * Share of care episodes whose relationship never reaches the reference data (a walk-in, a
-   * corridor consultation): their accesses are legitimate but nothing explains them.
+   * Share of short encounters (appointments, emergency attendances, prescriptions, test orders)
+   * whose relationship never reaches the reference data: their accesses are legitimate, but
+   * nothing explains them unless another relationship of the patient's does.
    */
   unrecordedShare: number;
 }
@@ -42,15 +44,15 @@ export interface SimulationSize {
 export const SIZES: Record<SizeName, SimulationSize> = {
   smoke: {
     name: 'smoke', practices: 2, trusts: 1, councils: 1, communityServices: 1, pharmacies: 1,
-    patients: 2_000, staff: 200, activity: 1, scenarioRepeats: 1, unrecordedShare: 0.002,
+    patients: 2_000, staff: 200, activity: 1, scenarioRepeats: 1, unrecordedShare: 0.01,
   },
   small: {
     name: 'small', practices: 8, trusts: 1, councils: 1, communityServices: 1, pharmacies: 4,
-    patients: 40_000, staff: 2_500, activity: 1, scenarioRepeats: 2, unrecordedShare: 0.002,
+    patients: 40_000, staff: 2_500, activity: 1, scenarioRepeats: 2, unrecordedShare: 0.01,
   },
   ics: {
     name: 'ics', practices: 120, trusts: 3, councils: 2, communityServices: 2, pharmacies: 40,
-    patients: 1_000_000, staff: 50_000, activity: 1, scenarioRepeats: 6, unrecordedShare: 0.002,
+    patients: 1_000_000, staff: 50_000, activity: 1, scenarioRepeats: 6, unrecordedShare: 0.01,
   },
 };
 
@@ -70,9 +72,4 @@ export function sizeOf(size: SizeName | SimulationSize): SimulationSize {
   const preset = SIZES[size];
   if (!preset) throw new Error(`unknown size "${String(size)}": use ${SIZE_NAMES.join(', ')}`);
   return preset;
-}
-
-/** The default start of a run: `days` days before `now`, to the minute, so the simulated period ends now. */
-export function defaultStart(days: number, now: number = Date.now()): number {
-  return Math.floor(now / 60_000) * 60_000 - days * 86_400_000;
 }

@@ -10,6 +10,7 @@ const MIN = 60_000;
 const LR = 'AW-LR-001';
 const optedOut = (k: Parameters<Variant['plan']>[0]) => (i: number) => k.ordinary(i) && k.world.population.is(i, 'opted-out');
 
+/** The variants for AW-LR-001, AW-IA-010 and AW-IA-011. */
 export const UNEXPLAINED_AND_SECONDARY_USE: Variant[] = [
   {
     scenario: 'unexplained-access/one-look-at-a-stranger', family: 'legitimate-relationship', ruleIds: [LR], subtle: true,

@@ -160,15 +160,15 @@ function records(context: TaskContext): void {
   const { care, random, staff, at } = context;
   const code = staff.organisation.code;
   const roll = random.next();
-  if (roll < 0.55) {
-    const batch = random.chance(0.04) ? 12 + random.int(9) : 1;
+  if (roll < 0.45) {
+    const batch = random.chance(0.015) ? 6 + random.int(4) : 1;
     const label = batch > 1 ? context.control('clinic-letters-batch', 'Medical records prints a batch of clinic and discharge letters, under the bulk printing threshold.') : undefined;
     for (let k = 0; k < batch; k++) {
       const letter = care.list(`letters:${code}`).pick(random, at);
       if (!letter) return;
       context.task(letter.patient, letter, label).step('view', 'document', 0.5).step('print', 'document');
     }
-  } else if (roll < 0.85) {
+  } else if (roll < 0.8) {
     const referral = care.list(`referrals:${code}`).pick(random, at);
     if (referral) context.task(referral.patient, referral).step('view', 'referral').step('view', 'demographics', 0.6);
   } else {

@@ -16,6 +16,7 @@ import { weekdaysWorked, type Rota } from './shifts.js';
 
 const DAY_MS = 86_400_000;
 
+/** A member of staff at one organisation, as the simulation knows them (their staff record and more). */
 export interface StaffMember {
   /** Position in `Workforce.members`. */
   index: number;
@@ -38,6 +39,7 @@ export interface StaffMember {
   coverFor?: StaffMember;
 }
 
+/** Everyone's staff records, by organisation and team. */
 export class Workforce {
   readonly members: StaffMember[] = [];
   /** Members by organisation code, then team code. */
@@ -83,15 +85,23 @@ export class Workforce {
     };
     const roll = random.next();
     const days = (this.periodEnd - this.periodStart) / DAY_MS;
-    if (roll < 0.03) staff.end = dayEnd(this.periodStart - (20 + random.int(180)) * DAY_MS); // left before the period
-    else if (roll < 0.04 && days >= 2) staff.end = dayEnd(this.periodStart + random.int(Math.floor(days)) * DAY_MS); // leaves during it
+    if (roll < 0.03) { // left before the period, after a year or more in post
+      staff.end = dayEnd(this.periodStart - (20 + random.int(180)) * DAY_MS);
+      staff.start = Math.min(staff.start, dayStart(staff.end - 365 * DAY_MS));
+    } else if (roll < 0.04 && days >= 2) staff.end = dayEnd(this.periodStart + random.int(Math.floor(days)) * DAY_MS); // leaves during it
     else if (roll < 0.05 && days >= 2) staff.start = dayStart(this.periodStart + (1 + random.int(Math.floor(days) - 1)) * DAY_MS); // starts during it
     if (random.chance(0.1)) this.makePatient(staff);
     this.members.push(staff);
-    const teams = this.byTeam.get(organisation.code) ?? new Map<string, StaffMember[]>();
-    this.byTeam.set(organisation.code, teams);
-    teams.set(team.code, [...(teams.get(team.code) ?? []), staff]);
+    this.join(staff, organisation.code, team.code);
     return staff;
+  }
+
+  private join(staff: StaffMember, organisation: string, team: string): void {
+    const teams = this.byTeam.get(organisation) ?? new Map<string, StaffMember[]>();
+    this.byTeam.set(organisation, teams);
+    const members = teams.get(team);
+    if (members) members.push(staff);
+    else teams.set(team, [staff]);
   }
 
   /** Links a member of staff to a living adult patient: GPs and pharmacy staff mostly registered with another practice. */
@@ -134,8 +144,7 @@ export class Workforce {
         workstations: [`${other.code}-GP-WS${String(1 + this.random.int(60)).padStart(3, '0')}`],
       };
       this.members.push(cover);
-      const teams = this.byTeam.get(other.code)!;
-      teams.set('GP', [...(teams.get('GP') ?? []), cover]);
+      this.join(cover, other.code, 'GP');
     }
   }
 
