@@ -120,6 +120,12 @@ describe('the report as a PDF', () => {
     expect(text).not.toContain('later than 72 hours');
   });
 
+  it('counts one person and one record in the singular', async () => {
+    const text = (await pdfText(await icoReportPdf(icoReport(assessed({ dataSubjects: 1, records: 1 }), { alerts, now: after(20), thresholds })))).replace(/\s+/g, ' ');
+    expect(text).toContain('Approximately 1 data subject.');
+    expect(text).toContain('Approximately 1 record.');
+  });
+
   it('says when the report is late, and why', async () => {
     const late = icoReport(assessed(), { alerts, now: after(90), thresholds, reasonForDelay: 'The breach came to light over a bank holiday' });
     const text = (await pdfText(await icoReportPdf(late))).replace(/\s+/g, ' ');

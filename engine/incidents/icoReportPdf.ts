@@ -16,6 +16,8 @@ export function printable(text: string): string {
 }
 
 const count = (n: number) => n.toLocaleString('en-GB');
+/** "1 record", "3,400 records". */
+const counted = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
 const list = (items: string[]) => (items.length === 0 ? 'none' : items.join(', '));
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
@@ -26,12 +28,12 @@ export function reportSections(content: IcoReportContent): [heading: string, lin
   const sections: [string, string[]][] = [
     ['Nature of the breach', [content.natureOfBreach]],
     ['People affected', [
-      `Approximately ${count(content.dataSubjects.approximateNumber)} data subjects.`,
+      `Approximately ${counted(content.dataSubjects.approximateNumber, 'data subject', 'data subjects')}.`,
       `Categories: ${list(content.dataSubjects.categories)}.`,
       `Vulnerable groups: ${list(content.dataSubjects.vulnerableGroups)}.`,
     ]],
     ['Personal data records affected', [
-      `Approximately ${count(content.records.approximateNumber)} records.`,
+      `Approximately ${counted(content.records.approximateNumber, 'record', 'records')}.`,
       `Categories: ${list(content.records.categories)}.`,
     ]],
     ['Contact for more information', [
