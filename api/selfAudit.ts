@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AccessEvent, StoredEvent } from '../engine/events/accessEvent.js';
+import { SELF_AUDIT_SYSTEM, type AccessEvent, type StoredEvent } from '../engine/events/accessEvent.js';
 import { eventDocId, eventFingerprint } from '../engine/events/canonical.js';
 import type { BatchSink } from '../engine/ingest/batchSink.js';
 import type { Principal } from './auth.js';
 
-/** The system name accesswatch uses for the access events it records about its own users. */
-export const SELF_AUDIT_SYSTEM = 'accesswatch';
+export { SELF_AUDIT_SYSTEM };
 
 /** One patient's data shown to (or searched for by) a person through the API. */
 export interface PatientRead {

@@ -155,6 +155,10 @@ describe('the Caldicott report', () => {
     expect(await status(gus, `${MARCH}&organisation=RRK`)).toBe(403);
     expect(await status(gus, 'from=2025-04-01T00:00:00Z&to=2025-03-01T00:00:00Z')).toBe(400);
     expect(await status(gus, 'from=yesterday')).toBe(400);
+    // Reading patient data is recorded as accesses from system accesswatch; the report counts the care systems' accesses only.
+    await ok('GET', '/v1/alerts', ola);
+    const audited = await ok('GET', '/v1/access-events?limit=100', gus);
+    expect(audited.events.filter((event: Json) => event.system === 'accesswatch').length).toBeGreaterThan(0);
     // With no period, the 30 days up to now.
     const recent = await ok('GET', '/v1/reports/caldicott', gus);
     expect(Date.parse(recent.to) - Date.parse(recent.from)).toBe(30 * 86_400_000);

@@ -17,6 +17,9 @@ export const PURPOSES = [
 ] as const;
 export const OUTCOMES = ['success', 'denied', 'error'] as const;
 
+/** The system name accesswatch uses for the access events it records about its own users (every read of patient data through the API). */
+export const SELF_AUDIT_SYSTEM = 'accesswatch';
+
 export type Action = (typeof ACTIONS)[number];
 export type Purpose = (typeof PURPOSES)[number];
 export type Outcome = (typeof OUTCOMES)[number];

@@ -1,4 +1,5 @@
 import { ALERT_STATUSES, type Alert } from '../alerts/alert.js';
+import { SELF_AUDIT_SYSTEM } from '../events/accessEvent.js';
 import { OPEN_STATUSES } from '../alerts/triage.js';
 import { SIGNAL_DAYS } from '../alerts/userRisk.js';
 import type { BreachThresholds } from '../incidents/breachAssessment.js';
@@ -128,7 +129,8 @@ export async function readCaldicottReport(store: Store, request: CaldicottReport
   const { organisations, from, to, now } = request;
   const max = request.maxAlerts ?? MAX_REPORT_ALERTS;
   const [accesses, { period, risk }, incidents] = await Promise.all([
-    store.eventFigures({ organisations, from, to }),
+    // Accesses by the care systems; accesswatch's own audited reads would dilute the explained rate.
+    store.eventFigures({ organisations, from, to, excludeSystems: [SELF_AUDIT_SYSTEM] }),
     readPeriodAndRiskAlerts(store, request, max),
     readIncidents(store, request),
   ]);

@@ -46,6 +46,8 @@ export interface EventFiguresQuery {
   from?: string;
   /** Exclusive upper bound on `occurredAt` (RFC 3339). */
   to?: string;
+  /** Leave out the events of these systems (the Caldicott report leaves out accesswatch's own audited reads). */
+  excludeSystems?: string[];
 }
 
 /** How many accesses were stored, and how many of them the care system's own data explained. */

@@ -225,6 +225,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
       expect(await store.eventFigures({ organisations: ['A81001'], from: '2026-11-15T09:00:00Z', to: '2026-11-20T09:00:00Z' })).toEqual({
         total: 1, explained: 1, byOrganisation: [{ organisation: 'A81001', total: 1, explained: 1 }],
       });
+      expect(await store.eventFigures({ organisations: ['RRK', 'A81001'], ...november, excludeSystems: ['pas-rrk'] })).toEqual({
+        total: 4, explained: 2, byOrganisation: [{ organisation: 'A81001', total: 4, explained: 2 }],
+      });
       expect(await store.eventFigures({ organisations: ['B99999'], ...november })).toEqual({ total: 0, explained: 0, byOrganisation: [] });
       expect(await store.eventFigures({ organisations: [] })).toEqual({ total: 0, explained: 0, byOrganisation: [] });
     });

@@ -68,6 +68,7 @@ export async function queryEvents(connection: DuckDBConnection, query: EventQuer
 export async function eventFigures(connection: DuckDBConnection, query: EventFiguresQuery): Promise<EventFigures> {
   if (query.organisations.length === 0) return { total: 0, explained: 0, byOrganisation: [] };
   const { where, params } = scopeAndPeriod(query);
+  if (query.excludeSystems?.length) where.push(`system NOT IN (${sqlList(query.excludeSystems)})`);
   const rows = (await connection.runAndReadAll(
     `SELECT organisation, count(*) AS total, count(*) FILTER (WHERE explained) AS explained
       FROM events WHERE ${where.join(' AND ')} GROUP BY organisation ORDER BY organisation`,

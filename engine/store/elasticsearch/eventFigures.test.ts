@@ -46,6 +46,12 @@ describe('the figures search', () => {
     expect(eventFiguresRequest(names, { organisations: ['RRK'] }).query).toEqual({ bool: { filter: [{ terms: { organisation: ['RRK'] } }] } });
   });
 
+  it('leaves out the systems asked', () => {
+    expect(eventFiguresRequest(names, { organisations: ['RRK'], excludeSystems: ['accesswatch'] }).query).toEqual({
+      bool: { filter: [{ terms: { organisation: ['RRK'] } }], must_not: [{ terms: { system: ['accesswatch'] } }] },
+    });
+  });
+
   it('refuses more organisations than one search may have buckets', () => {
     const organisations = Array.from({ length: MAX_FIGURES_ORGANISATIONS + 1 }, (_, n) => `O${n}`);
     expect(() => eventFiguresRequest(names, { organisations })).toThrow(RangeError);

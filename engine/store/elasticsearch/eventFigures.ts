@@ -29,7 +29,12 @@ export function eventFiguresRequest(names: IndexNames, query: EventFiguresQuery)
     allow_no_indices: true,
     size: 0,
     track_total_hits: false,
-    query: { bool: { filter: eventFilters({ organisations: query.organisations, from: query.from, to: query.to }) } },
+    query: {
+      bool: {
+        filter: eventFilters({ organisations: query.organisations, from: query.from, to: query.to }),
+        ...(query.excludeSystems?.length ? { must_not: [{ terms: { system: query.excludeSystems } }] } : {}),
+      },
+    },
     aggs: {
       [BY_ORGANISATION]: {
         terms: { field: 'organisation', size: Math.max(1, query.organisations.length), order: { _key: 'asc' } },
