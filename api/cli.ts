@@ -7,6 +7,9 @@ import { writeSimulation } from '../engine/simulator/simulationFiles.js';
 import type { PersonRole, SourceScope } from '../engine/store/port.js';
 import { addSource, addUser } from './cli/adminClient.js';
 import { formatBacktest, runBacktest } from './cli/backtest.js';
+import { runDemo } from './cli/demo.js';
+import { DEMO_LATENESS_MINUTES } from './cli/demoFolder.js';
+import { formatDemoSummary } from './cli/demoSummary.js';
 import { formatSummary, IngestStoppedError, ingestFile, type IngestKind } from './cli/ingest.js';
 import type { IngestFormat } from './cli/fileBatches.js';
 import { closeOnSignals, ensureFirstAdmin, startServer, startWorker } from './server.js';
@@ -147,6 +150,32 @@ export function program(): Command {
         if (err instanceof IngestStoppedError) process.stdout.write(`${formatSummary(err.summary)}\n`);
         throw err;
       }
+    });
+
+  cli.command('demo')
+    .description('Start accesswatch on the embedded store, post a simulated day from each system through the API, show what it found, and keep running')
+    .option('--port <port>', 'port to listen on (PORT, default 8080)', port)
+    .option('--data <dir>', 'the demo\'s own folder, wiped by the next demo (never ./data)', './data-demo')
+    .option('--seed <n>', 'the simulation\'s seed', (value: string) => {
+      if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a whole number from 0');
+      return Number(value);
+    }, 1)
+    .addOption(new Option('--size <size>', 'smoke (seconds), small (a town), ics (a million patients)').choices([...SIZE_NAMES]).default('smoke'))
+    .option('--no-progress', 'no progress bar')
+    .addHelpText('after', [
+      '', 'The simulated day ends now and is posted at once; the demo server runs its rules with a lateness of',
+      `${DEMO_LATENESS_MINUTES / 60} hours (instead of one) so that windowed rules (breach patterns) judge the whole day.`,
+      'Spikes, new workstations and audit gaps need more days or a replay at the logs\' own pace, so they do not show.',
+      'A --data folder that exists is wiped only if an earlier demo wrote it (it holds .accesswatch-demo); otherwise it must be empty.',
+    ].join('\n'))
+    .action(async (options: { port?: number; data: string; seed: number; size: SizeName; progress: boolean }) => {
+      const started = performance.now();
+      const run = await runDemo({
+        port: options.port ?? (process.env.PORT ? port(process.env.PORT) : 8080),
+        data: options.data, seed: options.seed, size: options.size, progress: options.progress,
+      });
+      process.stdout.write(`\n${formatDemoSummary(run)}\n(the demo took ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+      closeOnSignals(run.server, createLogger(process.env.LOG_LEVEL ?? 'warn'));
     });
 
   cli.command('simulate')
