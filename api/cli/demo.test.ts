@@ -27,6 +27,8 @@ describe('accesswatch demo', () => {
       const rulesShown = [...summary.matchAll(/^ {2}[ *] (AW-[A-Z]{2}-\d{3}) /gm)].map((m) => m[1]);
       expect(rulesShown.length).toBeGreaterThanOrEqual(3);
       expect(rulesShown.some((id) => id.startsWith('AW-BP-'))).toBe(true);
+      const caught = /breach patterns (\d+) of (\d+)/.exec(summary);
+      expect(Number(caught?.[1])).toBeGreaterThan(0);
       expect(summary).toMatch(/REPORTABLE to the ICO/);
       expect(summary).toMatch(/ICO deadline \d{4}-\d{2}-\d{2}T[\d:.]+Z \(\d+\.\d hours left\)/);
 

@@ -9,12 +9,12 @@ import { newPersonToken } from '../../engine/auth/credentials.js';
 import { loadConfig } from '../../engine/config.js';
 import { createLogger, type Logger } from '../../engine/log.js';
 import { startOfRun, type Manifest, type ManifestSource } from '../../engine/simulator/manifest.js';
-import { writeSimulation } from '../../engine/simulator/simulationFiles.js';
+import { readLabels, writeSimulation } from '../../engine/simulator/simulationFiles.js';
 import type { SimulationSize, SizeName } from '../../engine/simulator/sizes.js';
 import { startServer, type RunningServer } from '../server.js';
 import { addSource, addUser } from './adminClient.js';
 import { prepareDemoFolder, type DemoFolder } from './demoFolder.js';
-import { alertsByRule, alertToEscalate, escalateToIncident, readAlerts, readExplained, type DemoIncident, type Explained, type RuleAlerts } from './demoFindings.js';
+import { alertsByRule, alertToEscalate, escalateToIncident, misuseCaught, readAlerts, readExplained, type DemoIncident, type Explained, type MisuseCaught, type RuleAlerts } from './demoFindings.js';
 import { ingestFile } from './ingest.js';
 
 /** What to run the demo with. */
@@ -56,6 +56,8 @@ export interface DemoRun {
   explained: Explained;
   rules: RuleAlerts[];
   alerts: number;
+  /** The injected misuse (labels.ndjson) and how much of it the alerts caught. */
+  caught: MisuseCaught;
   incident?: DemoIncident;
 }
 
@@ -70,16 +72,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   const config = loadConfig({ ...process.env, ACCESSWATCH_DATA_DIR: folder.dir, ACCESSWATCH_ADMIN_TOKEN: adminToken }, {
     port: options.port, rulesConfigPath: folder.rulesConfig, redisUrl: undefined, elasticsearchUrl: undefined,
   });
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger).catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    throw new Error(`port ${options.port} is in use (another accesswatch?): pass --port with a free one, or set PORT`, { cause: err });
+  });
   try {
     const url = server.url;
     const people = await createPeople(url, adminToken, manifest);
     const posted = await postSimulation(url, adminToken, folder, manifest, options.progress);
     const explained = await readExplained(url, people.guardian, manifest.start, new Date(Date.now() + 60_000).toISOString());
     const alerts = await readAlerts(url, people.igOfficer);
+    const caught = misuseCaught(await readLabels(folder.simulation, manifest), alerts);
     const toEscalate = alertToEscalate(alerts);
     const incident = toEscalate ? await escalateToIncident(url, people.igOfficer, toEscalate) : undefined;
-    return { server, folder, manifest, people, posted, explained, rules: alertsByRule(alerts), alerts: alerts.length, ...(incident ? { incident } : {}) };
+    return { server, folder, manifest, people, posted, explained, rules: alertsByRule(alerts), alerts: alerts.length, caught, ...(incident ? { incident } : {}) };
   } catch (err) {
     await server.close();
     throw err;

@@ -4,6 +4,7 @@
  * with a few explanations, and one confirmed alert turned into an incident assessed as
  * reportable to the ICO.
  */
+import type { ScenarioLabel } from '../../engine/simulator/labels.js';
 import { endpoint, isConnectionFailure, refusalMessage, unreachableMessage } from './serverReplies.js';
 
 type Json = Record<string, unknown>;
@@ -144,4 +145,28 @@ export async function escalateToIncident(url: string, officerToken: string, aler
     icoDeadline: assessment.icoDeadline as string,
     hoursLeft: assessment.hoursLeft as number,
   };
+}
+
+/** How much of the injected misuse (the simulation's labels) the alerts caught. */
+export interface MisuseCaught {
+  injected: number;
+  caught: number;
+  breachPatternsInjected: number;
+  breachPatternsCaught: number;
+}
+
+/** Counts the misuse scenarios that an alert of one of their rules names (same organisation and user). */
+export function misuseCaught(labels: ScenarioLabel[], alerts: DemoAlert[]): MisuseCaught {
+  const result: MisuseCaught = { injected: 0, caught: 0, breachPatternsInjected: 0, breachPatternsCaught: 0 };
+  for (const label of labels) {
+    if (label.kind !== 'misuse') continue;
+    const { organisation, userId } = label.subject;
+    const caught = alerts.some((a) => label.ruleIds.includes(a.ruleId) && a.organisation === organisation && (userId === undefined || a.userId === userId));
+    const breachPattern = label.family === 'breach-pattern';
+    result.injected++;
+    if (caught) result.caught++;
+    if (breachPattern) result.breachPatternsInjected++;
+    if (breachPattern && caught) result.breachPatternsCaught++;
+  }
+  return result;
 }

@@ -31,7 +31,12 @@ function postedLines(run: DemoRun): string[] {
 }
 
 function alertLines(run: DemoRun): string[] {
-  const lines = [`Alerts: ${n(run.alerts)} from ${run.rules.length} rules (breach patterns marked *):`];
+  const { caught } = run;
+  const lines = [
+    `Injected misuse caught: ${caught.caught} of ${caught.injected} scenarios, breach patterns ${caught.breachPatternsCaught} of ${caught.breachPatternsInjected} ` +
+      `(${run.manifest.skipped.length} more need more days or a larger size: skipped in manifest.json).`,
+    `Alerts: ${n(run.alerts)} from ${run.rules.length} rules (breach patterns marked *):`,
+  ];
   for (const rule of run.rules) {
     lines.push(`  ${isBreachPattern(rule.ruleId) ? '*' : ' '} ${rule.ruleId} ${rule.title}: ${n(rule.count)}`);
     for (const example of rule.examples) lines.push(`        - ${example}`);
