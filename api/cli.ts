@@ -155,7 +155,7 @@ export function program(): Command {
   cli.command('demo')
     .description('Start accesswatch on the embedded store, post a simulated day from each system through the API, show what it found, and keep running')
     .option('--port <port>', 'port to listen on (PORT, default 8080)', port)
-    .option('--data <dir>', 'the demo\'s own folder, wiped by the next demo (never ./data)', './data-demo')
+    .option('--data <dir>', 'the demo\'s own folder, wiped by the next demo; a folder it did not write is refused', './data-demo')
     .option('--seed <n>', 'the simulation\'s seed', (value: string) => {
       if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a whole number from 0');
       return Number(value);

@@ -39,6 +39,8 @@ export async function prepareDemoFolder(dir: string): Promise<DemoFolder> {
   }
   await mkdir(absolute, { recursive: true });
   await writeFile(join(absolute, DEMO_MARKER), 'Written by `accesswatch demo`: the next demo wipes this folder.\n');
+  // Inside a git checkout (npm run demo), the demo's files stay out of git status.
+  await writeFile(join(absolute, '.gitignore'), '*\n');
   const folder: DemoFolder = { dir: absolute, simulation: join(absolute, 'simulation'), rulesConfig: join(absolute, 'demo-rules.yaml') };
   await writeFile(folder.rulesConfig, [
     '# accesswatch demo: the simulated day ends now and is posted at once, so windowed rules',
