@@ -16,6 +16,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { alertTriageRoutes } from './routes/alertTriage.js';
 import { ruleRoutes } from './routes/rules.js';
+import { webAppRoutes } from './webApp.js';
 import { healthRoutes } from './routes/health.js';
 import { referenceRoutes } from './routes/reference.js';
 
@@ -71,6 +72,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'AW_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
 
+  // The dashboards web app's static files: open to anyone, registered before the permissions
+  // table is enforced because they hold no data (the app calls the API with the person's token).
+  await app.register(webAppRoutes, {});
   // Before any route: each is checked against api/permissions.ts as it is registered.
   enforcePermissions(app, authenticator);
   await app.register(swagger, {
