@@ -6,6 +6,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY engine ./engine
 COPY api ./api
 COPY bin ./bin
+COPY rules ./rules
+COPY dashboards/app ./dashboards/app
 RUN npm ci --include=dev && npm prune --omit=dev
 EXPOSE 8080
 USER node
