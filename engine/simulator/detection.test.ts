@@ -22,6 +22,16 @@ import { readLabels, readManifestFile, writeSimulation } from './simulationFiles
  * on legitimate care by design); asserts only floors that hold with room.
  */
 
+/** `ACCESSWATCH_DETECTION_ACTIVITY=1` replays smoke at its full activity (the README's table, about a minute). */
+const activity = Number(process.env.ACCESSWATCH_DETECTION_ACTIVITY ?? 0.25);
+/**
+ * Precision floors, a little under what holds. Fuller activity means more colleagues and
+ * neighbours in care, so more alerts explained only at organisation level: precision is lower
+ * there (at seed 7: 88% overall at a quarter, 74% at full activity), hence two sets.
+ */
+const floors = activity <= 0.25
+  ? { all: 0.85, 'inappropriate-access': 0.5, 'legitimate-relationship': 0.9 }
+  : { all: 0.7, 'inappropriate-access': 0.3, 'legitimate-relationship': 0.85 };
 const definitions = readRules(shippedRulesDir());
 const rules = compileRules(definitions, DEFAULT_RULES_CONFIG);
 const families = new Map(definitions.map((d) => [d.id, d.family as RuleFamily]));
@@ -34,7 +44,7 @@ let days: number;
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'accesswatch-detection-'));
   const manifest = await writeSimulation({
-    seed: 7, size: { ...SIZES.smoke, activity: 0.25 }, days: 9, start: Date.parse('2026-03-02T00:00:00Z'), out,
+    seed: 7, size: { ...SIZES.smoke, activity }, days: 9, start: Date.parse('2026-03-02T00:00:00Z'), out,
   });
   days = manifest.days;
   const now = new Date(Date.parse(manifest.end) + 3_600_000);
@@ -59,7 +69,16 @@ beforeAll(async () => {
     rules, config: DEFAULT_RULES_CONFIG, endAt: Date.parse(manifest.end),
   });
   score = scoreDetection(labels, replay.alerts, families, replay.explained);
-  console.log(`Detection on the smoke ICS (seed 7, ${days} days, activity 0.25):\n${formatScore(score)}`);
+  console.log(`Detection on the smoke ICS (seed 7, ${days} days, activity ${activity}):\n${formatScore(score)}`);
+  // Where the colleague and neighbour rules' false alerts come from: medium is explained at organisation level, high unexplained.
+  const injected = new Set(labels.filter((l) => l.kind === 'misuse').flatMap((l) => l.events.map((e) => `${e.system}|${e.id}`)));
+  const falseBy: Record<string, number> = {};
+  for (const alert of replay.alerts.filter((a) => a.ruleId === 'AW-IA-002' || a.ruleId === 'AW-IA-003')) {
+    if (alert.evidence.some((e) => injected.has(`${e.system}|${e.id}`))) continue;
+    const key = `${alert.ruleId} ${alert.severity} at ${alert.organisation}`;
+    falseBy[key] = (falseBy[key] ?? 0) + 1;
+  }
+  console.log(`colleague and neighbour false alerts by severity and organisation: ${JSON.stringify(falseBy)}`);
 }, 120_000);
 
 afterAll(async () => {
@@ -78,7 +97,9 @@ describe('detection of the simulator\'s injected misuse (smoke, nine days, in pr
     for (const family of ['inappropriate-access', 'legitimate-relationship', 'breach-pattern'] as const) {
       expect(score.families[family].detected, family).toBeGreaterThan(0);
     }
-    expect(score.families.all.recall).toBeGreaterThan(0.9);
+    for (const family of ['inappropriate-access', 'legitimate-relationship', 'breach-pattern', 'all'] as const) {
+      expect(score.families[family].recall, family).toBeGreaterThanOrEqual(0.95);
+    }
   });
 
   it('raises each scenario\'s alert about its subject', () => {
@@ -91,9 +112,9 @@ describe('detection of the simulator\'s injected misuse (smoke, nine days, in pr
 
   it('explains nearly all legitimate accesses and flags few of them', () => {
     expect(score.legitimate.events).toBeGreaterThan(20_000);
-    expect(score.legitimate.explainedShare).toBeGreaterThan(0.97);
-    expect(score.legitimate.inFalseAlertsShare).toBeLessThan(0.05);
-    expect(score.controls.flagged).toBeLessThan(score.controls.total * 0.2);
+    expect(score.legitimate.explainedShare).toBeGreaterThan(0.99);
+    expect(score.legitimate.inFalseAlertsShare).toBeLessThan(0.01);
+    expect(score.controls.flagged).toBeLessThan(score.controls.total * 0.05);
   });
 
   it('keeps breach-pattern rules quiet on routine work', () => {
@@ -104,7 +125,22 @@ describe('detection of the simulator\'s injected misuse (smoke, nine days, in pr
   it('raises few alerts on legitimate care beyond those the rules raise by design', () => {
     expect(labels.some((l) => l.kind === 'legitimate-alert' && l.ruleIds.includes('AW-IA-003'))).toBe(true);
     for (const family of ['inappropriate-access', 'legitimate-relationship', 'breach-pattern', 'all'] as const) {
-      expect(score.families[family].precisionBeyondDesign, family).toBeGreaterThan(0.8);
+      expect(score.families[family].precisionBeyondDesign, family).toBeGreaterThan(0.95);
     }
+  });
+
+  it('keeps precision above its floors', () => {
+    for (const [family, floor] of Object.entries(floors) as [keyof typeof floors, number][]) {
+      expect(score.families[family].precision, family).toBeGreaterThan(floor);
+    }
+  });
+
+  it('leaves colleagues and neighbours alone when the user\'s or their team\'s care explains the access', () => {
+    const injected = new Set(labels.filter((l) => l.kind === 'misuse').flatMap((l) => l.events.map((e) => `${e.system}|${e.id}`)));
+    const falseAlerts = replay.alerts.filter((a) => (a.ruleId === 'AW-IA-002' || a.ruleId === 'AW-IA-003')
+      && !a.evidence.some((e) => injected.has(`${e.system}|${e.id}`)));
+    // What is left is care explained only at organisation level (medium), never unexplained care (high) in this run.
+    expect(falseAlerts.filter((a) => a.severity !== 'medium')).toEqual([]);
+    expect(falseAlerts.length).toBeLessThan(score.families['inappropriate-access'].truePositives * (activity <= 0.25 ? 1.2 : 2.2));
   });
 });

@@ -3,16 +3,23 @@ import { LabelDraft, type AccessDraft } from './labels.js';
 
 /**
  * Legitimate care that some rule raises anyway, labelled so that scoring can tell the rules'
- * design from the engine's mistakes: AW-IA-003 fires on every access to the record of a colleague
- * at the same organisation, even one the colleague's own admission explains; AW-IA-002 on every
- * access to a patient sharing the user's postcode; AW-LR-001 on care whose relationship never
- * reached the reference data (`unrecordedShare`), unless another relationship explains it.
+ * design from the engine's mistakes: AW-IA-003 on an access to the record of a colleague at the
+ * same organisation and AW-IA-002 on one to a patient sharing the user's postcode, unless the
+ * user's own or their team's care relationship explains it (care explained only by the
+ * registration or by another team's relationship, as in diagnostics, pharmacy or a practice's
+ * registered list, still goes for review); AW-LR-001 on care whose relationship never reached
+ * the reference data (`unrecordedShare`), unless another relationship explains it.
  * One label per organisation, user and patient (one such alert each).
+ *
+ * The access drafts do not say which relationship explains them, so the colleague and neighbour
+ * labels cover every such routine access, the ones now explained at the user's or team's level
+ * too: a superset of what the rules raise. Scoring counts an alert as by design only when it was
+ * raised and every access it holds is labelled for its rule, so the excess changes no figure.
  */
 
 const REASONS = {
-  colleague: { rule: 'AW-IA-003', name: 'colleague-in-care', words: 'a colleague at the same organisation, in their care' },
-  neighbour: { rule: 'AW-IA-002', name: 'neighbour-in-care', words: 'a patient sharing the user\'s postcode, in their care' },
+  colleague: { rule: 'AW-IA-003', name: 'colleague-in-care', words: 'a colleague at the same organisation, in its care (raised unless the user\'s or their team\'s care explains it)' },
+  neighbour: { rule: 'AW-IA-002', name: 'neighbour-in-care', words: 'a patient sharing the user\'s postcode, in the organisation\'s care (raised unless the user\'s or their team\'s care explains it)' },
   unrecorded: { rule: 'AW-LR-001', name: 'unrecorded-care', words: 'care whose relationship never reached the reference data' },
 } as const;
 type Reason = keyof typeof REASONS;
