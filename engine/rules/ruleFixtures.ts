@@ -140,11 +140,18 @@ export function fixtureEvents(
 ): { events: StoredEvent[]; reference: BatchReference } {
   const candidates = events.map(({ batch: _batch, ...partial }, index) => merge({ ...DEFAULT_EVENT, id: `e${index}` }, partial));
   const organisations = [...new Set(candidates.map((event) => String(event.organisation)))];
-  const batch = prepareBatch(candidates.map((value, index) => ({ index, value })), { system: 'EPR', organisations }, new Date(now));
-  if (batch.rejected.length > 0) throw new Error(`fixture event ${batch.rejected[0].index}: ${batch.rejected[0].errors.join('; ')}`);
+  // Posted with each system's own key (accesswatch's self-audit events among them), in the case's order.
+  const storedEvents: StoredEvent[] = [];
+  for (const system of new Set(candidates.map((event) => String(event.system)))) {
+    const posted = candidates.map((value, index) => ({ index, value })).filter(({ value }) => String(value.system) === system);
+    const batch = prepareBatch(posted, { system, organisations }, new Date(now));
+    if (batch.rejected.length > 0) throw new Error(`fixture event ${batch.rejected[0].index}: ${batch.rejected[0].errors.join('; ')}`);
+    storedEvents.push(...batch.events);
+  }
+  storedEvents.sort((a, b) => Number(a.event.id.slice(1)) - Number(b.event.id.slice(1)));
   const batchReference = referenceOf(reference, new Date(now));
-  explainBatch(batch.events, batchReference, { marginDays: explainMarginDays });
-  return { events: batch.events, reference: batchReference };
+  explainBatch(storedEvents, batchReference, { marginDays: explainMarginDays });
+  return { events: storedEvents, reference: batchReference };
 }
 
 /** Runs one rule over one case and returns the alerts it leaves, as the alert store would hold them. */
