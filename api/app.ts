@@ -72,11 +72,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'AW_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
 
-  // The dashboards web app's static files: open to anyone, registered before the permissions
-  // table is enforced because they hold no data (the app calls the API with the person's token).
-  await app.register(webAppRoutes, {});
   // Before any route: each is checked against api/permissions.ts as it is registered.
   enforcePermissions(app, authenticator);
+  // The dashboards web app's files: open to anyone, as they hold no data (the app calls the API with the person's token).
+  await app.register(webAppRoutes, {});
   await app.register(swagger, {
     openapi: { info: { title: 'accesswatch API', version: '0.1.0', description: 'Record access audit and breach detection for health and social care.' } },
   });

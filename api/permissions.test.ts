@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonRole, SourceScope } from '../engine/store/port.js';
@@ -68,6 +68,9 @@ const SAMPLES: Record<string, () => Promise<{ url: string; payload?: unknown }> 
   'GET /healthz': () => ({ url: '/healthz' }),
   'GET /readyz': () => ({ url: '/readyz' }),
   'GET /openapi.json': () => ({ url: '/openapi.json' }),
+  'GET /': () => ({ url: '/' }),
+  // A file of the built web app (`npm ci` builds it; unbuilt, this and `GET /` fail).
+  'GET /assets/:file': () => ({ url: `/assets/${readdirSync(new URL('../dashboards/app/dist/assets', import.meta.url)).find((file) => file.endsWith('.js'))}` }),
   'GET /v1/schemas/access-event': () => ({ url: '/v1/schemas/access-event' }),
   'GET /v1/schemas/staff': () => ({ url: '/v1/schemas/staff' }),
   'GET /v1/schemas/patients': () => ({ url: '/v1/schemas/patients' }),

@@ -54,6 +54,8 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /healthz': open('check that the process is up'),
   'GET /readyz': open('check readiness'),
   'GET /openapi.json': open('read the OpenAPI document'),
+  'GET /': open('load the dashboards web app'),
+  'GET /assets/:file': open('load the web app\'s files'),
   'GET /v1/schemas/access-event': open('read the access event schema'),
   'GET /v1/schemas/staff': open('read the staff schema'),
   'GET /v1/schemas/patients': open('read the patient schema'),
