@@ -50,17 +50,22 @@ export async function addUser(options: AddUserOptions): Promise<string> {
 
 /** POSTs JSON to the server with a bearer token and returns the parsed answer; refusals and unreachable servers become readable errors. */
 export async function postAsAdmin(url: string, token: string, path: string, payload: unknown): Promise<unknown> {
+  return askServer(url, token, 'POST', path, payload);
+}
+
+/** Sends one request (JSON body, if any) with a bearer token and returns the parsed answer; refusals and unreachable servers become readable errors. */
+export async function askServer(url: string, token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, payload?: unknown): Promise<unknown> {
   const target = endpoint(url, path);
   let response: Response;
   try {
     response = await fetch(target, {
-      method: 'POST',
+      method,
       headers: {
         authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
         accept: 'application/json',
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      body: JSON.stringify(payload),
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
     });
   } catch (err) {
     if (isConnectionFailure(err)) throw new Error(unreachableMessage(url, err), { cause: err });

@@ -5,29 +5,17 @@
  * reportable to the ICO.
  */
 import type { ScenarioLabel } from '../../engine/simulator/labels.js';
-import { endpoint, isConnectionFailure, refusalMessage, unreachableMessage } from './serverReplies.js';
+import { askServer as askServerAs } from './adminClient.js';
 
 type Json = Record<string, unknown>;
 
-/** Sends one request with a person's token and returns the parsed JSON answer; refusals become readable errors. */
+/** One request with a person's token (adminClient's askServer), its refusals naming the request. */
 export async function askServer(url: string, token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, payload?: unknown): Promise<Json> {
-  let response: Response;
   try {
-    response = await fetch(endpoint(url, path), {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`, accept: 'application/json',
-        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-    });
+    return await askServerAs(url, token, method, path, payload) as Json;
   } catch (err) {
-    if (isConnectionFailure(err)) throw new Error(unreachableMessage(url, err), { cause: err });
-    throw err;
+    throw new Error(`${method} ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${refusalMessage(response.status, text, 'token')}`);
-  return JSON.parse(text) as Json;
 }
 
 /** An alert as the demo uses it (a subset of the API's alert). */
