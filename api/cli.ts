@@ -8,7 +8,6 @@ import type { PersonRole, SourceScope } from '../engine/store/port.js';
 import { addSource, addUser } from './cli/adminClient.js';
 import { formatBacktest, runBacktest } from './cli/backtest.js';
 import { runDemo } from './cli/demo.js';
-import { DEMO_LATENESS_MINUTES } from './cli/demoFolder.js';
 import { formatDemoSummary } from './cli/demoSummary.js';
 import { formatSummary, IngestStoppedError, ingestFile, type IngestKind } from './cli/ingest.js';
 import type { IngestFormat } from './cli/fileBatches.js';
@@ -163,8 +162,9 @@ export function program(): Command {
     .addOption(new Option('--size <size>', 'smoke (seconds), small (a town), ics (a million patients)').choices([...SIZE_NAMES]).default('smoke'))
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', [
-      '', 'The simulated day ends now and is posted at once; the demo server runs its rules with a lateness of',
-      `${DEMO_LATENESS_MINUTES / 60} hours (instead of one) so that windowed rules (breach patterns) judge the whole day.`,
+      '', 'The simulated day is the 24 hours ending now (at a weekend, those ending as Friday ends, so that it holds a',
+      'working day). It is posted at once; the demo server runs its rules with a lateness reaching back to its start',
+      '(instead of an hour) so that windowed rules (breach patterns) judge the whole day.',
       'Spikes, new workstations and audit gaps need more days or a replay at the logs\' own pace, so they do not show.',
       'A --data folder that exists is wiped only if an earlier demo wrote it (it holds .accesswatch-demo); otherwise it must be empty.',
     ].join('\n'))

@@ -1,6 +1,6 @@
 /**
  * `accesswatch demo`: starts the real server on the embedded store, simulates a day of an
- * integrated care system ending now, posts it through the HTTP API as each source system would
+ * integrated care system (the 24 hours ending now, or Friday's at a weekend), posts it through the HTTP API as each source system would
  * (its own key, format and content type, batches of 1,000), then reads back what an IG officer
  * and a Caldicott guardian would see, and leaves the server running.
  */
@@ -8,12 +8,12 @@ import cliProgress from 'cli-progress';
 import { newPersonToken } from '../../engine/auth/credentials.js';
 import { loadConfig } from '../../engine/config.js';
 import { createLogger, type Logger } from '../../engine/log.js';
-import { startOfRun, type Manifest, type ManifestSource } from '../../engine/simulator/manifest.js';
+import { type Manifest, type ManifestSource } from '../../engine/simulator/manifest.js';
 import { readLabels, writeSimulation } from '../../engine/simulator/simulationFiles.js';
 import type { SimulationSize, SizeName } from '../../engine/simulator/sizes.js';
 import { startServer, type RunningServer } from '../server.js';
 import { addSource, addUser } from './adminClient.js';
-import { prepareDemoFolder, type DemoFolder } from './demoFolder.js';
+import { demoPeriod, prepareDemoFolder, type DemoFolder, type DemoPeriod } from './demoFolder.js';
 import { alertsByRule, alertToEscalate, escalateToIncident, misuseCaught, readAlerts, readExplained, type DemoIncident, type Explained, type MisuseCaught, type RuleAlerts } from './demoFindings.js';
 import { ingestFile } from './ingest.js';
 
@@ -65,10 +65,11 @@ const BATCH_SIZE = 1000;
 
 /** Runs the whole demo and resolves once the findings are read; the caller closes `server` (on a signal). */
 export async function runDemo(options: DemoOptions): Promise<DemoRun> {
-  const folder = await prepareDemoFolder(options.data);
+  const period = demoPeriod();
+  const folder = await prepareDemoFolder(options.data, period.latenessMinutes);
   const adminToken = newPersonToken();
   const logger = options.logger ?? createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const manifest = await simulateDay(folder, options);
+  const manifest = await simulateDay(folder, period, options);
   const config = loadConfig({ ...process.env, ACCESSWATCH_DATA_DIR: folder.dir, ACCESSWATCH_ADMIN_TOKEN: adminToken }, {
     port: options.port, rulesConfigPath: folder.rulesConfig, redisUrl: undefined, elasticsearchUrl: undefined,
   });
@@ -92,10 +93,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   }
 }
 
-/** Writes one simulated day that ends now into the demo folder. */
-async function simulateDay(folder: DemoFolder, options: DemoOptions): Promise<Manifest> {
+/** Writes the demo's simulated day into its folder. */
+async function simulateDay(folder: DemoFolder, period: DemoPeriod, options: DemoOptions): Promise<Manifest> {
   if (options.progress) process.stderr.write('Simulating a day of an integrated care system...\n');
-  return writeSimulation({ seed: options.seed, size: options.size, days: 1, start: startOfRun(undefined, 1), out: folder.simulation });
+  return writeSimulation({ seed: options.seed, size: options.size, days: 1, start: period.start, out: folder.simulation });
 }
 
 /** An IG officer and a Caldicott guardian for every organisation of the simulation. */

@@ -6,12 +6,33 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { londonDate, londonDayStart } from '../../engine/explain/londonTime.js';
 
 /** The file that says a folder was written by `accesswatch demo` and may be wiped by the next one. */
 export const DEMO_MARKER = '.accesswatch-demo';
 
-/** The demo's lateness: windowed rules still judge events of the whole simulated day (a day and an hour). */
-export const DEMO_LATENESS_MINUTES = 25 * 60;
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** The simulated day: when it starts and ends, and the lateness the rules need to judge all of it. */
+export interface DemoPeriod {
+  start: number;
+  end: number;
+  /** Windowed rules keep windows open this long after the server's clock: the whole day, and an hour. */
+  latenessMinutes: number;
+}
+
+/**
+ * The 24 hours ending now; on a Saturday or Sunday (UK time), the 24 hours ending as Friday ends,
+ * so that the day always holds a working day and the breach patterns that happen in one.
+ */
+export function demoPeriod(now: number = Date.now()): DemoPeriod {
+  const today = londonDayStart(londonDate(now));
+  const weekday = new Date(today + DAY_MS / 2).getUTCDay();
+  const end = weekday === 6 ? today : weekday === 0 ? londonDayStart(londonDate(today - DAY_MS / 2)) : Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const start = end - DAY_MS;
+  return { start, end, latenessMinutes: Math.ceil((now - start) / MINUTE_MS) + 60 };
+}
 
 /** Where the demo keeps things inside its folder. */
 export interface DemoFolder {
@@ -19,7 +40,7 @@ export interface DemoFolder {
   dir: string;
   /** The simulated day is written here. */
   simulation: string;
-  /** The rules settings the demo server runs with (the longer lateness). */
+  /** The rules settings the demo server runs with (the longer lateness, see {@link demoPeriod}). */
   rulesConfig: string;
 }
 
@@ -27,7 +48,7 @@ export interface DemoFolder {
  * Makes `dir` ready for a fresh demo: a folder of an earlier demo (it holds the marker) is wiped;
  * a non-empty folder without the marker is refused, naming it, so real data is never lost.
  */
-export async function prepareDemoFolder(dir: string): Promise<DemoFolder> {
+export async function prepareDemoFolder(dir: string, latenessMinutes: number = demoPeriod().latenessMinutes): Promise<DemoFolder> {
   const absolute = resolve(dir);
   if (existsSync(absolute)) {
     if (existsSync(join(absolute, DEMO_MARKER))) {
@@ -43,9 +64,9 @@ export async function prepareDemoFolder(dir: string): Promise<DemoFolder> {
   await writeFile(join(absolute, '.gitignore'), '*\n');
   const folder: DemoFolder = { dir: absolute, simulation: join(absolute, 'simulation'), rulesConfig: join(absolute, 'demo-rules.yaml') };
   await writeFile(folder.rulesConfig, [
-    '# accesswatch demo: the simulated day ends now and is posted at once, so windowed rules',
-    '# (breach patterns) keep their windows open for a day and an hour instead of an hour.',
-    `latenessMinutes: ${DEMO_LATENESS_MINUTES}`, '',
+    '# accesswatch demo: the simulated day is posted at once, so windowed rules (breach patterns)',
+    '# keep their windows open from its start, and an hour more, instead of an hour.',
+    `latenessMinutes: ${latenessMinutes}`, '',
   ].join('\n'));
   return folder;
 }

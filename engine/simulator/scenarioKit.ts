@@ -60,13 +60,20 @@ export class ScenarioKit {
   private readonly uses = new Map<number, number>();
   /** Organisations some scenario happens at (an audit gap picks another). */
   readonly busyOrganisations = new Set<string>();
+  /** Whole days in the period: how much history a scenario can have before it. */
   readonly days: number;
+  /**
+   * UK calendar days the period touches, from the one it starts in: a period that starts at
+   * 15:00 holds the end of that day's work and most of the next day's, not just the first.
+   */
+  private readonly calendarDays: number;
   private unknownUsers = 0;
   /** Organisations whose feed stops, and when (audit gaps): no scenario happens there after. */
   private readonly silences = new Map<string, number>();
 
   constructor(readonly world: World, readonly care: Care, readonly random: Random) {
     this.days = Math.floor((world.end - world.start) / DAY_MS);
+    this.calendarDays = world.end > world.start ? londonClock(world.end - 1).day - londonClock(world.start).day + 1 : 0;
   }
 
   /** A member of staff fitting `who`, in post all period, preferring those in no scenario yet. */
@@ -120,13 +127,14 @@ export class ScenarioKit {
   workingTime(staff: StaffMember, options: { minDay?: number; from?: number; to?: number; room?: number } = {}): number | undefined {
     const { minDay = 0, from = 9 * 60 + 30, to = 16 * 60, room = 0 } = options;
     const first = londonClock(this.world.start).day;
-    const days = this.random.sample(Array.from({ length: Math.max(0, this.days - minDay) }, (_, k) => minDay + k), this.days);
+    const days = this.random.sample(Array.from({ length: Math.max(0, this.calendarDays - minDay) }, (_, k) => minDay + k), this.calendarDays);
     for (const d of days) {
       const day = first + d;
       const shift = shiftOn(staff.rota, day);
       if (!shift) continue;
-      const a = Math.max(from, shift[0]);
-      const b = Math.min(to, shift[1] - room);
+      const [periodFrom, periodTo] = this.periodMinutes(day);
+      const a = Math.max(from, shift[0], periodFrom);
+      const b = Math.min(to, shift[1] - room, periodTo - room - 60);
       if (a >= b) continue;
       const minute = a + this.random.int(b - a);
       const at = this.atLondonMinute(day, minute);
@@ -138,11 +146,22 @@ export class ScenarioKit {
   /** A time on some day at a minute of the UK day between `from` and `to`, whether or not `staff` works then. */
   anyTime(staff: StaffMember, from: number, to: number): number | undefined {
     const first = londonClock(this.world.start).day;
-    for (const d of this.random.sample(Array.from({ length: this.days }, (_, k) => k), this.days)) {
-      const at = this.atLondonMinute(first + d, from + this.random.int(to - from));
+    for (const d of this.random.sample(Array.from({ length: this.calendarDays }, (_, k) => k), this.calendarDays)) {
+      const [periodFrom, periodTo] = this.periodMinutes(first + d);
+      const a = Math.max(from, periodFrom);
+      const b = Math.min(to, periodTo - 30);
+      if (a >= b) continue;
+      const at = this.atLondonMinute(first + d, a + this.random.int(b - a));
       if (at > this.world.start && at + 30 * MINUTE_MS < this.deadline(staff.organisation.code)) return at;
     }
     return undefined;
+  }
+
+  /** The minutes of UK day `day` inside the period: the whole day, or the part after its start or before its end. */
+  private periodMinutes(day: number): [number, number] {
+    const start = londonClock(this.world.start);
+    const end = londonClock(this.world.end);
+    return [day === start.day ? start.minute + 1 : 0, day === end.day ? end.minute : 24 * 60];
   }
 
   /** An instant in the given minute of a UK day, at a random second of it. */

@@ -166,3 +166,22 @@ describe('accesswatch simulate (smoke, one day)', () => {
     expect(manifest.counts.events.misuse).toBe(misuse.reduce((sum, l) => sum + l.events.length, 0));
   });
 });
+
+describe('a day that does not start at midnight', () => {
+  const skippedFrom = (start: string) => {
+    const run = simulate({ seed: 11, size: 'smoke', days: 1, start: Date.parse(start) });
+    let step = run.next();
+    while (!step.done) step = run.next();
+    return { skipped: step.value.skipped.map((s) => s.scenario).sort(), misuse: step.value.counts.labels.misuse };
+  };
+
+  it('holds the scenarios a midnight-to-midnight day holds, in the working hours of both days it touches', () => {
+    // Run from mid-afternoon (as `accesswatch demo` does, a day ending now), a day's scenarios
+    // must not need the first calendar day's working hours alone.
+    const midnight = skippedFrom('2026-03-03T00:00:00Z');
+    const afternoon = skippedFrom('2026-03-02T15:00:00Z');
+    expect(afternoon.skipped).toEqual(midnight.skipped);
+    expect(afternoon.misuse).toBe(midnight.misuse);
+    expect(midnight.misuse).toBeGreaterThan(30);
+  });
+});
