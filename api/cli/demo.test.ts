@@ -40,6 +40,9 @@ describe('accesswatch demo', () => {
       const response = await fetch(`${url}/v1/alerts?limit=5`, { headers: { authorization: `Bearer ${officerToken}` } });
       expect(response.status).toBe(200);
       expect(((await response.json()) as { alerts: unknown[] }).alerts.length).toBe(5);
+      // The web app is where the summary says to look.
+      expect(summary).toContain(`Open ${url}/ in a browser`);
+      expect((await fetch(`${url}/`)).headers.get('content-type')).toMatch(/^text\/html/);
     } finally {
       await run?.server.close();
     }
