@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -21,9 +21,29 @@ const UNRELATED_NHS = '9434765080';
 const OTHER_NHS = '9434765021';
 
 type Json = Record<string, any>;
+
+/** A valid NHS number (modulus 11 check digit) from nine digits, or undefined when none exists. */
+export function nhsNumberOf(nine: string): string | undefined {
+  const sum = [...nine].reduce((total, digit, i) => total + Number(digit) * (10 - i), 0);
+  const check = (11 - (sum % 11)) % 11;
+  return check === 10 ? undefined : `${nine}${check}`;
+}
+/** `count` valid NHS numbers of patients no one has a relationship with, spread out (not sequential). */
+const strangers = (count: number, start: number) => {
+  const numbers: string[] = [];
+  for (let n = start; numbers.length < count; n += 7919) {
+    const nhs = nhsNumberOf(String(n).padStart(9, '0'));
+    if (nhs) numbers.push(nhs);
+  }
+  return numbers;
+};
+const BOB_PATIENTS = strangers(12, 610_000_003);
+const [LATE_NHS, SOON_NHS] = strangers(2, 720_000_011);
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-const aliceViews = (nhsNumber: string, id: string) =>
-  accessEvent({ id, system: 'emis', user: { id: 'alice', role: 'R8000' }, patient: { nhsNumber }, occurredAt: minutesAgo(5) });
+const views = (user: string, nhsNumber: string, id: string, minutes = 5) =>
+  accessEvent({ id, system: 'emis', user: { id: user, role: 'R8000' }, patient: { nhsNumber }, occurredAt: minutesAgo(minutes) });
+const aliceViews = (nhsNumber: string, id: string) => views('alice', nhsNumber, id);
 
 describe('the dashboards web app', () => {
   let t: TestApp;
@@ -32,7 +52,7 @@ describe('the dashboards web app', () => {
   /** Ola: IG officer at A81001; Gus: Caldicott guardian at A81001; Eve: IG officer at RRK. */
   let ola: string, gus: string, eve: string;
 
-  const api = async (method: 'GET' | 'POST', url: string, bearer: string, body?: unknown): Promise<Json> => {
+  const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, bearer: string, body?: unknown): Promise<Json> => {
     const response = await fetch(`${base}${url}`, {
       method, headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -45,6 +65,7 @@ describe('the dashboards web app', () => {
   };
   const signIn = async (bearer: string): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(8000);
     await page.goto(base);
     await page.getByLabel('Access token').fill(bearer);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -71,6 +92,16 @@ describe('the dashboards web app', () => {
     gus = await t.personToken('gus', 'caldicott-guardian', ['A81001']);
     eve = await t.personToken('eve', 'ig-officer', ['RRK']);
     await api('POST', '/v1/access-events', emis, [aliceViews(UNRELATED_NHS, 'snoop-1'), aliceViews(OTHER_NHS, 'snoop-2'), aliceViews(ALICE_NHS, 'own-1')]);
+    // Bob looks at a dozen strangers' records (enough alerts to page and to triage in bulk);
+    // Carol at two, whose incidents have been running for a while.
+    await api('POST', '/v1/access-events', emis, [
+      ...BOB_PATIENTS.map((nhs, i) => views('bob', nhs, `bob-${i}`, 30 + i)),
+      views('carol', LATE_NHS, 'carol-1', 60), views('carol', SOON_NHS, 'carol-2', 60),
+    ]);
+    const carols = (await api('GET', '/v1/alerts?user=carol', ola)).alerts as Json[];
+    const carolAlert = (nhs: string) => carols.find((alert) => alert.nhsNumber === nhs)!.id;
+    await api('POST', '/v1/incidents', ola, { title: 'Carol: a record read 80 hours ago', description: 'Found late', alertIds: [carolAlert(LATE_NHS)], awareAt: hoursAgo(80) });
+    await api('POST', '/v1/incidents', ola, { title: 'Carol: a record read 60 hours ago', description: 'Found at audit', alertIds: [carolAlert(SOON_NHS)], awareAt: hoursAgo(60) });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -166,7 +197,7 @@ describe('the dashboards web app', () => {
     await page.getByLabel('Title').fill('Alice looked up a neighbour');
     await page.getByRole('button', { name: 'Open incident' }).click();
     await page.getByRole('heading', { name: 'Alice looked up a neighbour' }).waitFor();
-    expect(await page.getByText(/\d+ h \d+ min left/).count()).toBe(1);
+    expect(await page.getByLabel('Time left').textContent()).toMatch(/^7[12] h \d+ min \d+ s left$/);
 
     // Assess it: the grid says reportable, with its reason.
     await page.getByLabel('Likelihood').selectOption('5');
@@ -187,7 +218,79 @@ describe('the dashboards web app', () => {
     expect(after).toMatchObject({ status: 'dismissed', resolution: { reason: 'explained-by-care', byName: 'ola' } });
     expect((await api('GET', `/v1/alerts/${other.id}`, ola)).status).toBe('confirmed');
     const incidents = (await api('GET', '/v1/incidents', ola)).incidents as Json[];
-    expect(incidents.map((incident) => [incident.title, incident.alertIds, incident.assessment?.reportableToIco])).toEqual([['Alice looked up a neighbour', [other.id], true]]);
+    const opened = incidents.filter((incident) => incident.title === 'Alice looked up a neighbour');
+    expect(opened.map((incident) => [incident.alertIds, incident.assessment?.reportableToIco])).toEqual([[[other.id], true]]);
+  });
+
+  it('runs an incident to the ICO: a live clock, the urgent first, the report downloaded, a note against a stale version', async () => {
+    const page = await signIn(ola);
+    await page.getByRole('button', { name: 'Incidents' }).click();
+    await rowOf(page, 'Alice looked up a neighbour').waitFor();
+    // Overdue first, then under 24 hours left, then the rest.
+    const titles = await page.locator('tbody tr td:first-child button').allTextContents();
+    expect(titles.slice(0, 3)).toEqual(['Carol: a record read 80 hours ago', 'Carol: a record read 60 hours ago', 'Alice looked up a neighbour']);
+    expect(await rowOf(page, '80 hours ago').locator('td.overdue').textContent()).toMatch(/^overdue by 8 h \d+ min \d+ s$/);
+    expect(await rowOf(page, '60 hours ago').locator('td.dueSoon').textContent()).toMatch(/^11 h \d+ min \d+ s left$/);
+    // The clock ticks without a reload.
+    const clock = rowOf(page, 'Alice looked up a neighbour').locator('td').last();
+    const before = await clock.textContent();
+    expect(before).toMatch(/^7\d h \d+ min \d+ s left$/);
+    await expect.poll(() => clock.textContent(), { timeout: 5000 }).not.toBe(before);
+
+    await rowOf(page, 'Alice looked up a neighbour').getByRole('button').click();
+    await page.getByRole('heading', { name: 'Alice looked up a neighbour' }).waitFor();
+    // Only a Caldicott guardian decides whether to report.
+    expect(await page.getByRole('heading', { name: /^Decision on reporting/ }).count()).toBe(0);
+    const incident = (await api('GET', '/v1/incidents', ola)).incidents.find((found: Json) => found.title === 'Alice looked up a neighbour');
+    await page.getByText('It holds what Article 33(3) asks for.').waitFor();
+
+    // The report, as the DPO would send it: a PDF, and the same as JSON.
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the ICO report (PDF)' }).click()]);
+    expect(pdf.suggestedFilename()).toBe(`ico-report-${incident.id}.pdf`);
+    expect(readFileSync(await pdf.path()).subarray(0, 5).toString()).toBe('%PDF-');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the ICO report (JSON)' }).click()]);
+    const report = JSON.parse(readFileSync(await json.path(), 'utf8'));
+    expect(report).toMatchObject({ incidentId: incident.id, title: 'Alice looked up a neighbour', measures: 'Access suspended; retraining', assessment: { reportableToIco: true } });
+
+    // Someone else adds a note meanwhile: saving against the version read is refused, says why, and reloads.
+    await api('PATCH', `/v1/incidents/${incident.id}`, gus, { version: incident.version, note: 'Practice manager informed' });
+    await page.getByLabel('Add a note').fill('Alice interviewed; she admitted it');
+    await page.getByRole('button', { name: 'Save note and status' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Someone else changed this incident while you were looking at it/);
+    await page.getByText('Practice manager informed').waitFor();
+    await page.getByRole('button', { name: 'Save note and status' }).click();
+    await page.getByRole('list', { name: 'Notes' }).getByText('Alice interviewed; she admitted it').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.close();
+  });
+
+  it('lets a Caldicott guardian decide to report, record the report as sent and close the incident', async () => {
+    const page = await signIn(gus);
+    await page.getByRole('button', { name: 'Incidents' }).click();
+    await rowOf(page, 'Alice looked up a neighbour').getByRole('button').click();
+    await page.getByRole('heading', { name: 'Decision on reporting (Caldicott guardian)' }).waitFor();
+    await page.getByLabel('Report it', { exact: true }).check();
+    await page.getByLabel('Reason for the decision').fill('A neighbour read on purpose: distress is likely');
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await page.getByText('report to the ICO, because A neighbour read on purpose: distress is likely').waitFor();
+
+    await page.getByLabel('ICO case reference').fill('IC-123456-A1B2');
+    await page.getByRole('button', { name: 'Record as sent to the ICO' }).click();
+    await rowOf(page, 'IC-123456-A1B2').waitFor();
+    await page.getByRole('list', { name: 'Status history' }).getByText(/moved from open to reported/).waitFor();
+    await shoot(page, 'incident-reported');
+
+    await page.getByLabel('Status', { exact: true }).selectOption('closed');
+    await page.getByLabel('Add a note').fill('Closed: retraining done');
+    await page.getByRole('button', { name: 'Save note and status' }).click();
+    await page.getByRole('list', { name: 'Status history' }).getByText(/moved from reported to closed/).waitFor();
+    expect(await page.getByText('clock stopped').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Record as sent to the ICO' }).count()).toBe(0);
+    await page.close();
+
+    const incident = (await api('GET', '/v1/incidents', gus)).incidents.find((found: Json) => found.title === 'Alice looked up a neighbour');
+    expect(incident).toMatchObject({ status: 'closed', decisions: [{ report: true, reportableToIco: true }], reports: [{ phase: 1, icoReference: 'IC-123456-A1B2' }] });
+    expect(incident.notes.map((note: Json) => note.text)).toEqual(['Practice manager informed', 'Alice interviewed; she admitted it', 'Closed: retraining done']);
   });
 
   it('shows a Caldicott guardian the report with its charts', async () => {

@@ -1,29 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Json } from './api.js';
-import { ErrorText } from './App.js';
-
-/** Horizontal bars in plain SVG, with the figures also given as text for screen readers. */
-function Bars({ title, data }: { title: string; data: [string, number][] }) {
-  const max = Math.max(1, ...data.map(([, value]) => value));
-  const row = 24;
-  return (
-    <figure className="card">
-      <figcaption><strong>{title}</strong></figcaption>
-      {data.length === 0 ? <p>None in the period.</p> : (
-        <svg className="bars" role="img" aria-label={`${title}: ${data.map(([label, value]) => `${label} ${value}`).join(', ')}`}
-          width="560" height={data.length * row + 4} viewBox={`0 0 560 ${data.length * row + 4}`}>
-          {data.map(([label, value], i) => (
-            <g key={label} transform={`translate(0 ${i * row})`}>
-              <text x="0" y="16">{label}</text>
-              <rect x="200" y="4" height="16" width={Math.max(2, (value / max) * 300)} fill="#005eb8" />
-              <text x={208 + (value / max) * 300} y="16">{value}</text>
-            </g>
-          ))}
-        </svg>
-      )}
-    </figure>
-  );
-}
+import { Bars, ErrorText } from './ui.js';
 
 export function CaldicottReport() {
   const [report, setReport] = useState<Json | undefined>();

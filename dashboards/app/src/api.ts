@@ -35,6 +35,46 @@ export const api = {
   blob: async (path: string, accept: string): Promise<Blob> => (await call('GET', path, undefined, accept)).blob(),
 };
 
+/** Fetches a file from the API with the token and hands it to the browser as a download named `fileName`. */
+export async function download(path: string, accept: string, fileName: string): Promise<void> {
+  const file = await api.blob(path, accept);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(file);
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+export type Role = 'ig-officer' | 'caldicott-guardian' | 'auditor' | 'admin';
+
+/**
+ * The signed-in person's role. The API has no "who am I" route, so this asks for one only
+ * admins may read (`GET /v1/admin/stats`, a count): the 403 every other role gets names the role.
+ */
+export async function signedInRole(): Promise<Role | undefined> {
+  try {
+    await api.get('/v1/admin/stats');
+    return 'admin';
+  } catch (failure) {
+    if (!(failure instanceof ApiFailure) || failure.status !== 403) throw failure;
+    return /the (ig-officer|caldicott-guardian|auditor) role may not/.exec(failure.message)?.[1] as Role | undefined;
+  }
+}
+
+/** An ISO instant for the start of a local date from an `<input type="date">` (`days` later, for an exclusive end). */
+export const startOfDay = (date: string, days = 0): string => {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(y, m - 1, d + days).toISOString();
+};
+
+/** A date `days` from today as `<input type="date">` wants it. */
+export const dateInput = (days = 0): string => {
+  const at = new Date(Date.now() + days * 86_400_000);
+  return `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, '0')}-${String(at.getDate()).padStart(2, '0')}`;
+};
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export const STATUSES = ['open', 'investigating', 'dismissed', 'confirmed'] as const;
 export const DISMISSAL_REASONS: { value: string; label: string }[] = [
