@@ -1,31 +1,39 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiFailure, DISMISSAL_REASONS, when, type Json } from './api.js';
-import { Details, ErrorText, Severity, useRules } from './ui.js';
+import { api, dateInput, DISMISSAL_REASONS, startOfDay, when, type Json } from './api.js';
+import { RecentAccesses } from './AccessTable.js';
+import { conflictOr, Details, ErrorText, Severity, useRole, useRules } from './ui.js';
 
 export function AlertDetail({ id, back, openIncident }: { id: string; back: () => void; openIncident: (id: string) => void }) {
   const rules = useRules();
   const [alert, setAlert] = useState<Json | undefined>();
   const [error, setError] = useState<unknown>();
+  const [suppression, setSuppression] = useState<Json | undefined>();
+  const role = useRole();
   const load = useCallback(() => { api.get(`/v1/alerts/${encodeURIComponent(id)}`).then(setAlert, setError); }, [id]);
   useEffect(load, [load]);
   const triage = async (body: Json) => {
     try {
-      setAlert(await api.send('PATCH', `/v1/alerts/${encodeURIComponent(id)}`, { ...body, version: alert!.version }));
+      const changed = await api.send('PATCH', `/v1/alerts/${encodeURIComponent(id)}`, { ...body, version: alert!.version });
+      setAlert(changed);
+      if (changed.suppression) setSuppression(changed.suppression);
       setError(undefined);
     } catch (failure) {
-      setError(failure);
-      if (failure instanceof ApiFailure && failure.status === 409) load();
+      setError(conflictOr(failure, 'alert'));
+      load();
     }
   };
   if (!alert) return <><button type="button" onClick={back}>Back to the queue</button><ErrorText error={error} />{!error && <p>Loading…</p>}</>;
   const rule = rules.find((candidate) => candidate.id === alert.ruleId);
   const closed = alert.status === 'dismissed' || alert.status === 'confirmed';
+  const triages = role !== 'auditor' && role !== 'admin'; // while unknown, offer them: the API decides
   return (
     <section aria-labelledby="alert-title">
       <button type="button" onClick={back}>Back to the queue</button>
       <h2 id="alert-title">{alert.title}</h2>
       <p><Severity severity={alert.severity} /> <span>Status: <strong>{alert.status}</strong></span> · {alert.ruleId} · user {alert.userId}
         {alert.nhsNumber ? ` · patient ${alert.nhsNumber}` : ''} · {alert.organisation} · {alert.eventCount} event(s), {when(alert.firstSeenAt)} to {when(alert.lastSeenAt)}</p>
+      <p>{alert.assignee ? <>Assigned to <strong>{alert.assignee}</strong></> : 'Not assigned'}</p>
+      {alert.userId && <UserRisk userId={alert.userId} />}
       <div className="card">
         <h3>Why this was raised</h3>
         <p className="explanation">{alert.explanation?.text}</p>
@@ -41,21 +49,22 @@ export function AlertDetail({ id, back, openIncident }: { id: string; back: () =
         </div>
       )}
       <ErrorText error={error} />
-      {!closed && <TriageActions status={alert.status} triage={triage} />}
+      {!closed && triages && <Assign alert={alert} triage={triage} />}
+      {!closed && triages && <TriageActions alert={alert} triage={triage} />}
+      {suppression && <p role="status">Similar alerts of this rule for {suppression.userId}{suppression.nhsNumber ? ' and this patient' : ''} are suppressed until {when(suppression.expiresAt)}.</p>}
       {alert.resolution && <p>Resolution: {alert.resolution.reason ? `${alert.resolution.reason}. ` : ''}{alert.resolution.note ?? ''} ({alert.resolution.byName}, {when(alert.resolution.at)})</p>}
       {alert.status === 'confirmed' && <CreateIncident alert={alert} created={openIncident} />}
-      <div className="card">
-        <h3>Evidence</h3>
-        <table>
-          <thead><tr><th scope="col">When</th><th scope="col">System</th><th scope="col">Event</th></tr></thead>
-          <tbody>{alert.evidence.map((item: Json) => <tr key={item.docId}><td>{when(item.occurredAt)}</td><td>{item.system}</td><td>{item.id}</td></tr>)}</tbody>
-        </table>
-      </div>
+      <Evidence evidence={alert.evidence} eventCount={alert.eventCount} />
+      {alert.userId && <RecentAccesses path={`/v1/users/${encodeURIComponent(alert.userId)}/accesses`} subject="user"
+        label={`Show ${alert.userId}'s recent activity`} caption={`What ${alert.userId} did recently`} />}
+      {alert.nhsNumber && <RecentAccesses path={`/v1/patients/${encodeURIComponent(alert.nhsNumber)}/accesses`} subject="patient"
+        label="Show who accessed this patient's record" caption="The patient's recent access history" />}
       <div className="card">
         <h3>History</h3>
         {alert.history.length === 0 ? <p>No changes yet.</p> : (
           <ol>{alert.history.map((entry: Json, i: number) => (
-            <li key={i}>{when(entry.at)}: {entry.byName} moved it from {entry.from} to {entry.to}{entry.reason ? ` (${entry.reason})` : ''}{entry.note ? `: ${entry.note}` : ''}</li>
+            <li key={i}>{when(entry.at)}: {entry.byName} {entry.from === entry.to ? (entry.assignee === undefined ? 'noted' : entry.assignee === null ? 'unassigned it' : `assigned it to ${entry.assignee}`)
+              : `moved it from ${entry.from} to ${entry.to}${entry.assignee ? ` and assigned it to ${entry.assignee}` : ''}`}{entry.reason ? ` (${entry.reason})` : ''}{entry.note ? `: ${entry.note}` : ''}</li>
           ))}</ol>
         )}
       </div>
@@ -63,15 +72,25 @@ export function AlertDetail({ id, back, openIncident }: { id: string; back: () =
   );
 }
 
-function TriageActions({ status, triage }: { status: string; triage: (body: Json) => Promise<void> }) {
+function TriageActions({ alert, triage }: { alert: Json; triage: (body: Json) => Promise<void> }) {
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
   const [finding, setFinding] = useState('');
+  const [suppress, setSuppress] = useState(false);
+  const [scope, setScope] = useState('user');
+  const [until, setUntil] = useState(dateInput(30));
+  const dismiss = (event: FormEvent) => {
+    event.preventDefault();
+    void triage({
+      status: 'dismissed', resolution: note ? { reason, note } : { reason },
+      ...(suppress ? { suppress: { scope, expiresAt: startOfDay(until, 1) } } : {}),
+    });
+  };
   return (
     <div className="card">
       <h3>Triage</h3>
-      {status === 'open' && <p><button type="button" onClick={() => triage({ status: 'investigating' })}>Investigate</button></p>}
-      <form onSubmit={(e) => { e.preventDefault(); void triage({ status: 'dismissed', resolution: note ? { reason, note } : { reason } }); }}>
+      {alert.status === 'open' && <p><button type="button" onClick={() => triage({ status: 'investigating' })}>Investigate</button></p>}
+      <form onSubmit={dismiss}>
         <fieldset>
           <legend>Dismiss</legend>
           <label htmlFor="dismiss-reason">Reason</label>
@@ -81,6 +100,22 @@ function TriageActions({ status, triage }: { status: string; triage: (body: Json
           </select>
           <label htmlFor="dismiss-note">Note{reason === 'other' ? ' (required)' : ' (optional)'}</label>
           <textarea id="dismiss-note" rows={2} cols={60} required={reason === 'other'} value={note} onChange={(e) => setNote(e.target.value)} />
+          {alert.userId && (
+            <>
+              <label className="inline"><input type="checkbox" checked={suppress} onChange={(e) => setSuppress(e.target.checked)} /> Also suppress similar alerts of this rule</label>
+              {suppress && (
+                <>
+                  <label htmlFor="suppress-scope">For</label>
+                  <select id="suppress-scope" value={scope} onChange={(e) => setScope(e.target.value)}>
+                    <option value="user">{alert.userId}, any patient</option>
+                    {alert.nhsNumber && <option value="user-patient">{alert.userId} and this patient only</option>}
+                  </select>
+                  <label htmlFor="suppress-until">Until the end of (at most a year)</label>
+                  <input id="suppress-until" type="date" required min={dateInput(0)} max={dateInput(365)} value={until} onChange={(e) => setUntil(e.target.value)} />
+                </>
+              )}
+            </>
+          )}
           <p><button type="submit">Dismiss</button></p>
         </fieldset>
       </form>
@@ -92,6 +127,57 @@ function TriageActions({ status, triage }: { status: string; triage: (body: Json
           <p><button type="submit">Confirm</button></p>
         </fieldset>
       </form>
+    </div>
+  );
+}
+
+function Assign({ alert, triage }: { alert: Json; triage: (body: Json) => Promise<void> }) {
+  const [name, setName] = useState('');
+  return (
+    <form className="card" onSubmit={(e) => { e.preventDefault(); void triage({ assignee: name.trim() }).then(() => setName('')); }}>
+      <label htmlFor="assignee">Assign to (the name of an IG officer or Caldicott guardian)</label>
+      <input id="assignee" required value={name} onChange={(e) => setName(e.target.value)} />
+      <p className="actions">
+        <button type="submit">Assign</button>
+        {alert.assignee && <button type="button" onClick={() => triage({ assignee: null })}>Unassign</button>}
+      </p>
+    </form>
+  );
+}
+
+/** The evidence in time order, with the gap since the one before: a burst or a pattern shows at a glance. */
+function Evidence({ evidence, eventCount }: { evidence: Json[]; eventCount: number }) {
+  const sorted = [...evidence].sort((a, b) => String(a.occurredAt).localeCompare(String(b.occurredAt)));
+  const gap = (i: number) => {
+    if (i === 0) return 'first';
+    const minutes = Math.round((Date.parse(sorted[i].occurredAt) - Date.parse(sorted[i - 1].occurredAt)) / 60_000);
+    return minutes < 60 ? `+${minutes} min` : minutes < 2880 ? `+${Math.round(minutes / 60)} h` : `+${Math.round(minutes / 1440)} days`;
+  };
+  return (
+    <div className="card">
+      <h3>Evidence</h3>
+      {eventCount > evidence.length && <p>{eventCount} events; the first {evidence.length} are kept as evidence.</p>}
+      <ol className="timeline" aria-label="Evidence timeline">
+        {sorted.map((item, i) => (
+          <li key={item.docId}><time dateTime={item.occurredAt}>{when(item.occurredAt)}</time> <small>{gap(i)}</small> · {item.system} · event {item.id}</li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/** The user's risk across their open alerts and recent signals (GET /v1/users/{id}/risk). */
+function UserRisk({ userId }: { userId: string }) {
+  const [risk, setRisk] = useState<Json | undefined>();
+  useEffect(() => { api.get(`/v1/users/${encodeURIComponent(userId)}/risk`).then(setRisk, () => setRisk(undefined)); }, [userId]);
+  if (!risk) return null;
+  return (
+    <div className="card" aria-label={`Risk of ${userId}`}>
+      <h3>{userId}'s risk: {risk.score} of 100 ({risk.level})</h3>
+      <p>{risk.openAlerts} open alert(s) and {risk.signals} signal(s) of the last 30 days.</p>
+      {risk.byRule?.length > 0 && (
+        <ul>{risk.byRule.map((line: Json) => <li key={`${line.ruleId}-${line.raises}`}>{line.ruleId}: {line.title} ({line.count} {line.raises === 'signal' ? 'signal' : 'alert'}{line.count === 1 ? '' : 's'})</li>)}</ul>
+      )}
     </div>
   );
 }

@@ -203,7 +203,7 @@ function NotesAndStatus({ incident, save }: { incident: Json; save: (body: Json)
   const role = useRole();
   const [note, setNote] = useState('');
   const [status, setStatus] = useState('');
-  const canChange = role === 'ig-officer' || role === 'caldicott-guardian';
+  const canChange = role !== 'auditor' && role !== 'admin';
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const body: Json = {};
