@@ -67,6 +67,23 @@ describe('sequence', () => {
     expect(await rule.evaluate([at('NORTH', 8)], context)).toHaveLength(1);
   });
 
+  it('finds a change of site after a morning at one site, in the set before or after, whichever arrives last', async () => {
+    // Ten-minute sets start at 10:00, 10:10, 10:20...; each pair is within ten minutes, some across a set's edge.
+    for (const [first, second] of [[9, 11], [11, 19], [19, 21], [20, 29], [5, 14], [14, 24]]) {
+      for (const lateFirst of [false, true]) {
+        const rule = testRule(sequenceKind, TRAVEL);
+        const context = testContext(NOW);
+        const morning = [-30, -20, -10, 0, 10, 20, 30].filter((m) => Math.abs(m - second) > 10).map((m) => at('NORTH', m));
+        expect(await runBatches(rule, morning.map((e) => [e]), context)).toEqual([]);
+        const [a, b] = lateFirst ? [at('SOUTH', second), at('NORTH', first)] : [at('NORTH', first), at('SOUTH', second)];
+        expect(await rule.evaluate([a], context)).toEqual([]);
+        const [match, ...rest] = await rule.evaluate([b], context);
+        expect(rest).toEqual([]);
+        expect(match?.explanation.details['event.site'], `NORTH at ${first}, SOUTH at ${second}${lateFirst ? ', SOUTH first' : ''}`).toEqual(['NORTH', 'SOUTH']);
+      }
+    }
+  });
+
   it('gives the same firings whatever order events arrive in, however split, and from two workers', async () => {
     const events = [
       at('NORTH', 0), at('NORTH', 3), at('SOUTH', 9), at('SOUTH', 12), at('NORTH', 25), at('NORTH', 28),

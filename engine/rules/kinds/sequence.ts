@@ -1,9 +1,10 @@
 import { FIELD_PATHS, compileCondition, fieldText, type Condition, type FieldPath } from '../conditions.js';
 import type { EvidenceRef } from '../../alerts/alert.js';
 import type { CompiledRule, RuleContext, RuleDefinition, RuleInput, RuleKind, RuleMatch } from '../ruleKind.js';
+import type { SetAddition } from '../ruleState.js';
 import {
   USER_KEY, describeSubject, durationParam, durationWords, eventMember, expiryOf, fieldWords, firstFirings, groupByWindow, keyParam,
-  londonMoment, parseDuration, parseMember, stateKey, subjectOf, whereParam, type SubjectParams,
+  londonMoment, parseDuration, parseMember, stateKey, subjectOf, whereParam, type SubjectParams, type WindowGroup,
 } from './windows.js';
 
 /** Parameters of a `sequence` rule. */
@@ -112,6 +113,8 @@ export const sequenceKind: RuleKind = {
     const key: readonly FieldPath[] = params.key ?? USER_KEY;
     const id = definition.id;
     const setOf = (subjectKey: string, start: number) => stateKey(id, 'recent', subjectKey, start);
+    /** The `differ` values (JSON) of the subject's events in the sets starting at `start` and the one after. */
+    const pairOf = (subjectKey: string, start: number) => stateKey(id, 'differ-values', subjectKey, start);
     // Steps are read-only once parsed, so the same member may share one (forgotten wholesale when full).
     let parsed = new Map<string, Step>();
     const parsedStep = (member: string) => {
@@ -144,23 +147,45 @@ export const sequenceKind: RuleKind = {
         }
         const groups = [...groupByWindow(inputs, (input) => stepsMet.has(input), key, windows, context).values()];
         if (groups.length === 0) return [];
-        await context.state.addToSets(groups.flatMap((group) => {
+        const valuesOf = new Map<RuleInput, (string | null)[]>();
+        const additions: SetAddition[] = [];
+        for (const group of groups) {
           const set = setOf(group.subjectKey, group.start);
           const expiresAt = expiryOf(group.end + withinMs, context);
-          return group.inputs.map((input) => ({
-            set,
-            member: eventMember(input, stepsMet.get(input), differ.map((field) => fieldText(input, field) ?? null)),
-            expiresAt,
-          }));
-        }));
+          for (const input of group.inputs) {
+            let values = valuesOf.get(input);
+            if (!values) valuesOf.set(input, (values = differ.map((field) => fieldText(input, field) ?? null)));
+            additions.push({ set, member: eventMember(input, stepsMet.get(input), values), expiresAt });
+          }
+        }
+        // With `differ`, each event's values also go into the two pair sets covering its set and a neighbour, after the events.
+        const pairs = new Map<WindowGroup, [string, string]>();
+        if (differ.length > 0) {
+          for (const group of groups) {
+            const pair: [string, string] = [pairOf(group.subjectKey, group.start - withinMs), pairOf(group.subjectKey, group.start)];
+            pairs.set(group, pair);
+            const distinct = new Set(group.inputs.map((input) => JSON.stringify(valuesOf.get(input))));
+            for (const [p, start] of [[pair[0], group.start - withinMs], [pair[1], group.start]] as const) {
+              const expiresAt = expiryOf(start + 2 * withinMs, context);
+              for (const member of distinct) additions.push({ set: p, member, expiresAt });
+            }
+          }
+        }
+        const sizes = await context.state.addToSets(additions);
 
-        const bySubject = new Map<string, { input: RuleInput; times: number[]; sets: Set<string> }>();
+        const bySubject = new Map<string, { input: RuleInput; times: number[]; sets: Set<string>; varied: boolean }>();
         for (const group of groups) {
-          const seen = bySubject.get(group.subjectKey) ?? { input: group.inputs[0], times: [], sets: new Set<string>() };
+          const seen = bySubject.get(group.subjectKey) ?? { input: group.inputs[0], times: [], sets: new Set<string>(), varied: differ.length === 0 };
           seen.times.push(...group.inputs.map((input) => input.at));
           for (const start of [group.start - withinMs, group.start, group.start + withinMs]) seen.sets.add(setOf(group.subjectKey, start));
+          const pair = pairs.get(group);
+          if (pair && ((sizes.get(pair[0]) ?? 0) > 1 || (sizes.get(pair[1]) ?? 0) > 1)) seen.varied = true;
           bySubject.set(group.subjectKey, seen);
         }
+        // A chain that a batch's event could complete lies within `within` of it, so in its set or a neighbour: when the
+        // two pair sets over those three hold one set of `differ` values, no two steps there differ, and nothing is read back.
+        for (const [subjectKey, seen] of bySubject) if (!seen.varied) bySubject.delete(subjectKey);
+        if (bySubject.size === 0) return [];
         const stored = await context.state.readSets([...new Set([...bySubject.values()].flatMap((s) => [...s.sets]))]);
 
         const found: { subjectKey: string; input: RuleInput; chain: Step[]; marker: string }[] = [];
