@@ -22,6 +22,15 @@ describe('explainAccess', () => {
     expect(result).toMatchObject({ explained: true, by: { type: 'registration', level: 'organisation', organisation: 'A81001' } });
   });
 
+  it('explains a registered patient by the user\'s or their team\'s own care when there is some, registration otherwise', () => {
+    const gp = access({ organisation: 'A81001' });
+    const own = rel({ organisation: 'A81001', id: 'appt-1', type: 'appointment', userId: 'U1', start: '2026-11-20T09:55:00Z', end: '2026-11-20T10:10:00Z' });
+    const practiceWide = rel({ organisation: 'A81001', type: 'referral' });
+    expect(explainAccess(gp, { patient, relationships: [practiceWide, own] }, options).by).toMatchObject({ level: 'user', type: 'appointment', relationshipId: 'appt-1' });
+    // Another organisation's care, or the practice's own at organisation level, leaves registration the explanation.
+    expect(explainAccess(gp, { patient, relationships: [practiceWide, rel({ userId: 'U1' })] }, options).by).toMatchObject({ level: 'organisation', type: 'registration' });
+  });
+
   it('explains by the most specific active relationship: the user, then the team, then the organisation', () => {
     const relationships = [
       rel({ type: 'admission' }),

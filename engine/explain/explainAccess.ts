@@ -53,24 +53,14 @@ function describe(relationship: Relationship): string {
   return `${relationship.type} with ${relationship.organisation} (${dates})`;
 }
 
-/** Explains one access by registration or an active care relationship, or says why nothing did. */
-export function explainAccess(event: AccessEvent, context: AccessContext, options: ExplainOptions): Explanation {
-  const at = Date.parse(event.occurredAt);
-  const margin = options.marginDays * DAY_MS;
-  // The staff record is the organisation's own word on someone's team; the event's is the source system's.
-  const team = context.staff?.team ?? event.user.team;
-  const day = londonDate(at);
-  const checked: string[] = [];
-
-  const practice = context.patient?.registeredPractice;
-  checked.push(`registration of the patient with ${event.organisation}`);
-  if (practice === event.organisation) {
-    return { explained: true, by: { type: 'registration', level: 'organisation', organisation: practice, withinMargin: false }, checked };
-  }
-
-  checked.push(`care relationships of ${event.user.id}${team ? `, team ${team}` : ''} or ${event.organisation} with the patient active on ${day} (±${options.marginDays} days)`);
+/**
+ * The relationship at the access's organisation active at `at` (within `margin`) that explains it
+ * most closely: the user's own, then their team's, then the organisation's; one active within its
+ * dates before one only within the margin.
+ */
+function closestRelationship(event: AccessEvent, relationships: readonly Relationship[], team: string | undefined, at: number, margin: number) {
   let best: { relationship: Relationship; level: ExplanationLevel; withinMargin: boolean } | undefined;
-  for (const relationship of context.relationships) {
+  for (const relationship of relationships) {
     const level = levelOf(relationship, event, team);
     if (!level) continue;
     const start = startOf(relationship.start);
@@ -81,6 +71,26 @@ export function explainAccess(event: AccessEvent, context: AccessContext, option
       || LEVEL_ORDER[level] < LEVEL_ORDER[best.level]
       || (LEVEL_ORDER[level] === LEVEL_ORDER[best.level] && best.withinMargin && !withinMargin);
     if (better) best = { relationship, level, withinMargin };
+  }
+  return best;
+}
+
+/** Explains one access by registration or an active care relationship, or says why nothing did. */
+export function explainAccess(event: AccessEvent, context: AccessContext, options: ExplainOptions): Explanation {
+  const at = Date.parse(event.occurredAt);
+  // The staff record is the organisation's own word on someone's team; the event's is the source system's.
+  const team = context.staff?.team ?? event.user.team;
+  const day = londonDate(at);
+  const checked: string[] = [];
+
+  const practice = context.patient?.registeredPractice;
+  checked.push(`registration of the patient with ${event.organisation}`);
+  checked.push(`care relationships of ${event.user.id}${team ? `, team ${team}` : ''} or ${event.organisation} with the patient active on ${day} (±${options.marginDays} days)`);
+  const best = closestRelationship(event, context.relationships, team, at, options.marginDays * DAY_MS);
+  // Registration explains at organisation level: the user's or their team's own care, when there
+  // is some, is the closer explanation (rules such as family or co-worker look at the level).
+  if (practice === event.organisation && (!best || best.level === 'organisation')) {
+    return { explained: true, by: { type: 'registration', level: 'organisation', organisation: practice, withinMargin: false }, checked };
   }
   if (best) {
     const { relationship, level, withinMargin } = best;

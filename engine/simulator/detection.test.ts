@@ -22,16 +22,20 @@ import { readLabels, readManifestFile, writeSimulation } from './simulationFiles
  * on legitimate care by design); asserts only floors that hold with room.
  */
 
-/** `ACCESSWATCH_DETECTION_ACTIVITY=1` replays smoke at its full activity (the README's table, about a minute). */
+/**
+ * `ACCESSWATCH_DETECTION_ACTIVITY=1` replays smoke at its full activity (the README's table, about
+ * a minute); `ACCESSWATCH_DETECTION_SEED` another seed (the floors are set at seed 7).
+ */
 const activity = Number(process.env.ACCESSWATCH_DETECTION_ACTIVITY ?? 0.25);
+const seed = Number(process.env.ACCESSWATCH_DETECTION_SEED ?? 7);
 /**
  * Precision floors, a little under what holds. Fuller activity means more colleagues and
  * neighbours in care, so more alerts explained only at organisation level: precision is lower
- * there (at seed 7: 88% overall at a quarter, 74% at full activity), hence two sets.
+ * there (at seed 7: 96% overall at a quarter, 85% at full activity), hence two sets.
  */
 const floors = activity <= 0.25
-  ? { all: 0.85, 'inappropriate-access': 0.5, 'legitimate-relationship': 0.9 }
-  : { all: 0.7, 'inappropriate-access': 0.3, 'legitimate-relationship': 0.85 };
+  ? { all: 0.9, 'inappropriate-access': 0.6, 'legitimate-relationship': 0.9 }
+  : { all: 0.8, 'inappropriate-access': 0.35, 'legitimate-relationship': 0.85 };
 const definitions = readRules(shippedRulesDir());
 const rules = compileRules(definitions, DEFAULT_RULES_CONFIG);
 const families = new Map(definitions.map((d) => [d.id, d.family as RuleFamily]));
@@ -44,7 +48,7 @@ let days: number;
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'accesswatch-detection-'));
   const manifest = await writeSimulation({
-    seed: 7, size: { ...SIZES.smoke, activity }, days: 9, start: Date.parse('2026-03-02T00:00:00Z'), out,
+    seed, size: { ...SIZES.smoke, activity }, days: 9, start: Date.parse('2026-03-02T00:00:00Z'), out,
   });
   days = manifest.days;
   const now = new Date(Date.parse(manifest.end) + 3_600_000);
@@ -69,7 +73,7 @@ beforeAll(async () => {
     rules, config: DEFAULT_RULES_CONFIG, endAt: Date.parse(manifest.end),
   });
   score = scoreDetection(labels, replay.alerts, families, replay.explained);
-  console.log(`Detection on the smoke ICS (seed 7, ${days} days, activity ${activity}):\n${formatScore(score)}`);
+  console.log(`Detection on the smoke ICS (seed ${seed}, ${days} days, activity ${activity}):\n${formatScore(score)}`);
   // Where the colleague and neighbour rules' false alerts come from: medium is explained at organisation level, high unexplained.
   const injected = new Set(labels.filter((l) => l.kind === 'misuse').flatMap((l) => l.events.map((e) => `${e.system}|${e.id}`)));
   const falseBy: Record<string, number> = {};

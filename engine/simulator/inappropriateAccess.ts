@@ -1,7 +1,7 @@
 import type { Variant } from './scenarioKit.js';
 
 /**
- * Misuse scenarios for the inappropriate-access rules (AW-IA-001 to AW-IA-011), three variants
+ * Misuse scenarios for the inappropriate-access rules (AW-IA-001 to AW-IA-012), three variants
  * each: an obvious one, one the care system's own data half-explains (the access is explained by
  * a registration or relationship, so only the inappropriate-access rule can see it), and a subtle
  * one (a single look, a drip over days).
@@ -13,7 +13,7 @@ const MIN = 60_000;
 const IA = 'inappropriate-access' as const;
 const LR = 'AW-LR-001';
 
-/** The inappropriate-access variants (AW-IA-001 to AW-IA-009; 010 and 011 are with the unexplained ones). */
+/** The inappropriate-access variants (AW-IA-001 to AW-IA-009 and AW-IA-012; 010 and 011 are with the unexplained ones). */
 export const INAPPROPRIATE_ACCESS: Variant[] = [
   {
     scenario: 'own-record/looks-at-own-results', family: IA, ruleIds: ['AW-IA-001', LR], subtle: true,
@@ -298,6 +298,22 @@ export const INAPPROPRIATE_ACCESS: Variant[] = [
       if (!staff || client === undefined || at === undefined) return undefined;
       k.relate(staff, client, at, 'social-care-allocation', true);
       return { subject: k.subject(staff, client), drafts: [k.access(staff, at, client, 'view', { recordPart: 'social-care', relationshipClaim: 'self-claimed' })] };
+    },
+  },
+  {
+    scenario: 'neighbour-explained-by-organisation/receptionist-browses-neighbours', family: IA, ruleIds: ['AW-IA-012'], subtle: true,
+    description: 'A receptionist opens the records of three neighbours (same postcode, other households) registered at the practice: the registration explains each, so each is a signal that raises the receptionist\'s risk.',
+    plan(k) {
+      const staff = k.perpetrator({ kind: 'practice', work: ['reception', 'practice-admin'] });
+      if (!staff) return undefined;
+      const p = k.world.population;
+      const home = staff.organisation.index;
+      const neighboursOf = (i: number) => p.neighbours(i).filter((j) => p.practiceOf[j] === home && p.inCare(j) && k.ordinary(j));
+      const self = k.makePatient(staff, (i) => p.practiceOf[i] === home && neighboursOf(i).length >= 3, true);
+      const at = k.workingTime(staff);
+      if (self === undefined || at === undefined) return undefined;
+      const seen = neighboursOf(self).slice(0, 3);
+      return { subject: k.subject(staff), drafts: seen.map((j, n) => k.access(staff, at + n * 4 * MIN, j, 'view', { recordPart: 'summary' })) };
     },
   },
 ];
