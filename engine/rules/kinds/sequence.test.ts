@@ -79,7 +79,7 @@ describe('sequence', () => {
         expect(await rule.evaluate([a], context)).toEqual([]);
         const [match, ...rest] = await rule.evaluate([b], context);
         expect(rest).toEqual([]);
-        expect(match?.explanation.details['event.site'], `NORTH at ${first}, SOUTH at ${second}${lateFirst ? ', SOUTH first' : ''}`).toEqual(['NORTH', 'SOUTH']);
+        expect(match?.explanation.details?.['event.site'], `NORTH at ${first}, SOUTH at ${second}${lateFirst ? ', SOUTH first' : ''}`).toEqual(['NORTH', 'SOUTH']);
       }
     }
   });
