@@ -339,6 +339,7 @@ describe('the dashboards web app', () => {
     await rowOf(page, 'Alice looked up a neighbour').getByRole('button').click();
     await page.getByRole('heading', { name: 'Alice looked up a neighbour' }).waitFor();
     // Only a Caldicott guardian decides whether to report.
+    await page.getByText('Signed in as IG officer').waitFor();
     expect(await page.getByRole('heading', { name: /^Decision on reporting/ }).count()).toBe(0);
     const incident = (await api('GET', '/v1/incidents', ola)).incidents.find((found: Json) => found.title === 'Alice looked up a neighbour');
     await page.getByText('It holds what Article 33(3) asks for.').waitFor();
@@ -392,13 +393,80 @@ describe('the dashboards web app', () => {
     expect(incident.notes.map((note: Json) => note.text)).toEqual(['Practice manager informed', 'Alice interviewed; she admitted it', 'Closed: retraining done']);
   });
 
-  it('shows a Caldicott guardian the report with its charts', async () => {
+  it('shows a Caldicott guardian the report with its charts, as PDF and CSV too', async () => {
     const page = await signIn(gus);
     await page.getByRole('heading', { name: 'Alert queue' }).waitFor();
     await page.getByRole('button', { name: 'Caldicott report' }).click();
     await page.getByRole('heading', { name: /^Caldicott report, / }).waitFor();
+    const report = await api('GET', '/v1/reports/caldicott', gus);
     expect(await page.getByRole('img', { name: /^Alerts by severity: / }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: 'Alerts by organisation: A81001 ' + report.alerts.byOrganisation.A81001 }).count()).toBe(1);
+    const explained = report.accesses.byOrganisation.find((line: Json) => line.organisation === 'A81001');
+    expect(await page.getByRole('img', { name: `Explained rate, by organisation: A81001 ${(explained.explained / explained.total * 100).toFixed(1)}%` }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: /^Alerts by status: open \d+, investigating \d+, dismissed \d+, confirmed 1$/ }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: /^False-positive rate, by rule/ }).count()).toBe(1);
+    await rowOf(page, 'Alice looked up a neighbour').waitFor();
+    await rowOf(page, 'bob').first().waitFor();
     await shoot(page, 'caldicott-report');
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as PDF' }).click()]);
+    expect(readFileSync(await pdf.path()).subarray(0, 5).toString()).toBe('%PDF-');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as CSV' }).click()]);
+    expect(readFileSync(await csv.path(), 'utf8')).toMatch(/^Metric,Value\r?\n/);
+    // Another organisation's report is not theirs.
+    await page.getByLabel('Organisation (ODS code; empty for all yours)').fill('RRK');
+    await page.getByRole('button', { name: 'Show the report' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('organisation: RRK is not one of your organisations');
+    await page.close();
+  });
+
+  it('answers "who looked at my record?" from an NHS number typed in, never kept in the address or storage, with CSV and PDF', async () => {
+    const page = await signIn(ola);
+    await page.getByText('Signed in as IG officer').waitFor();
+    expect(await page.getByRole('button', { name: 'Caldicott report' }).count()).toBe(0); // not an IG officer's
+    await page.getByRole('button', { name: 'Access reports' }).click();
+    await page.getByLabel('NHS number').fill(UNRELATED_NHS);
+    await page.getByRole('button', { name: 'Show the accesses' }).click();
+    const table = page.getByRole('table', { name: /to the record, newest first$/ });
+    await table.getByRole('row').filter({ hasText: 'alice' }).waitFor();
+    expect(await table.getByRole('row').filter({ hasText: 'alice' }).textContent()).toMatch(/A81001emisaliceR8000, clinicalview.*no$/);
+    expect(page.url()).not.toContain(UNRELATED_NHS);
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(UNRELATED_NHS);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the whole period (CSV)' }).click()]);
+    const lines = readFileSync(await csv.path(), 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).toBe('occurredAt,organisation,system,userId,role,roleClass,team,nhsNumber,action,recordPart,purpose,outcome,explained,explainedBy');
+    expect(lines.filter((line) => line.includes(',emis,alice,'))).toHaveLength(1);
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the whole period (PDF)' }).click()]);
+    expect(readFileSync(await pdf.path()).subarray(0, 5).toString()).toBe('%PDF-');
+    await shoot(page, 'patient-access-report');
+
+    // A user's activity, for an investigation: Bob's twelve looks.
+    await page.getByRole('button', { name: "A user's activity" }).click();
+    await page.getByLabel('User id').fill('bob');
+    await page.getByRole('button', { name: 'Show the accesses' }).click();
+    const activity = page.getByRole('table', { name: 'Accesses 1 to 12 by bob, newest first' });
+    await activity.waitFor();
+    expect((await activity.locator('tbody tr td:nth-child(4)').allTextContents()).sort()).toEqual([...BOB_PATIENTS].sort());
+    await page.close();
+  });
+
+  it('lists the rules with their parameters and rationale, and backtests one over a period', async () => {
+    const page = await signIn(ola);
+    await page.getByRole('button', { name: 'Rules' }).click();
+    const rules = (await api('GET', '/v1/rules', ola)).rules as Json[];
+    const unexplained = rules.find((rule) => rule.id === 'AW-LR-001')!;
+    await page.locator('summary').filter({ hasText: 'AW-LR-001' }).click();
+    await page.getByText(unexplained.rationale.slice(0, 60)).waitFor();
+    expect(await page.locator('details[open] pre.params').textContent()).toBe(JSON.stringify(unexplained.params, null, 2));
+    await page.getByRole('button', { name: 'Backtest AW-LR-001' }).click();
+    expect(await page.getByLabel('Rule', { exact: true }).inputValue()).toBe('AW-LR-001');
+    await page.getByRole('button', { name: 'Run the backtest' }).click();
+    const result = page.getByRole('status', { name: 'Backtest result' });
+    await result.waitFor();
+    const raised = Number(/AW-LR-001 would have raised (\d+) alert\(s\)/.exec((await result.textContent())!)?.[1]);
+    expect(await result.locator('tbody tr').count()).toBe(raised);
+    expect(raised).toBeGreaterThan(BOB_PATIENTS.length);
+    for (const nhs of BOB_PATIENTS) expect(await result.getByRole('row').filter({ hasText: nhs }).count()).toBe(1);
+    await shoot(page, 'rules');
     await page.close();
   });
 

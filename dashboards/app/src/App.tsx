@@ -1,12 +1,14 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiFailure, signedInRole, token, type Role } from './api.js';
+import { AccessReports } from './AccessReports.js';
 import { AlertDetail } from './AlertDetail.js';
 import { AlertQueue } from './AlertQueue.js';
 import { CaldicottReport } from './CaldicottReport.js';
 import { Incidents } from './Incidents.js';
+import { Rules } from './Rules.js';
 import { ErrorText, RoleContext } from './ui.js';
 
-type Screen = { name: 'alerts' } | { name: 'alert'; id: string } | { name: 'incidents'; id?: string } | { name: 'report' };
+type Screen = { name: 'alerts' } | { name: 'alert'; id: string } | { name: 'incidents'; id?: string } | { name: 'report' } | { name: 'accesses' } | { name: 'rules' };
 
 const ROLE_NAMES: Record<Role, string> = {
   'ig-officer': 'IG officer', 'caldicott-guardian': 'Caldicott guardian', auditor: 'auditor', admin: 'admin',
@@ -32,6 +34,7 @@ export function App() {
         <h1>accesswatch</h1>
         <nav aria-label="Screens">
           {tab('alerts', 'Alerts')}{tab('incidents', 'Incidents')}{readsReport && tab('report', 'Caldicott report')}
+          {tab('accesses', 'Access reports')}{tab('rules', 'Rules')}
         </nav>
         {role && <span className="who">Signed in as {ROLE_NAMES[role]}</span>}
         <button type="button" onClick={() => { token.clear(); setRole(undefined); setSignedIn(false); }}>Sign out</button>
@@ -43,6 +46,8 @@ export function App() {
           openIncident={(id) => setScreen({ name: 'incidents', id })} />}
         {screen.name === 'incidents' && <Incidents selected={screen.id} />}
         {screen.name === 'report' && <CaldicottReport />}
+        {screen.name === 'accesses' && <AccessReports />}
+        {screen.name === 'rules' && <Rules />}
       </main>
     </RoleContext.Provider>
   );
