@@ -26,4 +26,10 @@ describe('logs', () => {
     logger.info({ req: { id: 'r1', method: 'GET', url: '/v1/access-events?patient=9434765919' } }, 'incoming request');
     expect(JSON.parse(lines[0]).req).toEqual({ id: 'r1', method: 'GET', path: '/v1/access-events' });
   });
+
+  it('censor the NHS number in a patient\'s path', () => {
+    const { logger, lines } = capture();
+    logger.info({ req: { id: 'r2', method: 'GET', url: '/v1/patients/9434765919/accesses?from=2026-11-01T00:00:00Z' } }, 'incoming request');
+    expect(JSON.parse(lines[0]).req).toEqual({ id: 'r2', method: 'GET', path: '/v1/patients/[redacted]/accesses' });
+  });
 });

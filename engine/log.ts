@@ -14,9 +14,12 @@ const REDACT = [
 
 export type { Logger };
 
-/** Requests are logged by method and path only: query strings can carry NHS numbers. */
+/** The NHS number in a patient's path (`/v1/patients/{nhsNumber}/accesses`). */
+const PATIENT_IN_PATH = /(\/patients\/)[^/]+/;
+
+/** Requests are logged by method and path only: query strings can carry NHS numbers, and so can a patient's path, censored. */
 const serializers = {
-  req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+  req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0].replace(PATIENT_IN_PATH, '$1[redacted]') }),
 };
 
 /** The process logger; modules take child loggers tagged `{ module }` (and `batchId`, `ruleId`). */
