@@ -110,7 +110,7 @@ describe('the dashboards web app', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-  });
+  }, 60_000);
 
   it('is served at / without credentials, and stays out of the OpenAPI document', async () => {
     const page = await fetch(`${base}/`);
@@ -429,6 +429,11 @@ describe('the dashboards web app', () => {
     const table = page.getByRole('table', { name: /to the record, newest first$/ });
     await table.getByRole('row').filter({ hasText: 'alice' }).waitFor();
     expect(await table.getByRole('row').filter({ hasText: 'alice' }).textContent()).toMatch(/A81001emisaliceR8000, clinicalview.*no$/);
+    // Ola's own reads of alerts about the patient are audited too: left out unless asked for.
+    expect(await table.getByRole('row').filter({ hasText: 'accesswatch' }).count()).toBe(0);
+    await page.getByLabel('Leave out the reads accesswatch records of its own users').uncheck();
+    await expect.poll(() => table.getByRole('row').filter({ hasText: /accesswatch.*ig-officer.*alertaudit/ }).count()).toBeGreaterThan(0);
+    await page.getByLabel('Leave out the reads accesswatch records of its own users').check();
     expect(page.url()).not.toContain(UNRELATED_NHS);
     expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(UNRELATED_NHS);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the whole period (CSV)' }).click()]);

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, download, startOfDay, type Json } from './api.js';
-import { AccessTable } from './AccessTable.js';
+import { AccessTable, SELF_AUDIT_SYSTEM } from './AccessTable.js';
 import { ErrorText } from './ui.js';
 
 /**
@@ -34,6 +34,7 @@ function AccessReport({ subject }: { subject: Subject }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<Json | undefined>();
   const [error, setError] = useState<unknown>();
+  const [careOnly, setCareOnly] = useState(true);
   const patient = subject === 'patient';
 
   const pathOf = (query: typeof form) => {
@@ -69,6 +70,8 @@ function AccessReport({ subject }: { subject: Subject }) {
   };
   const field = (key: keyof typeof form) => ({ id: `${subject}-${key}`, value: form[key], onChange: (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value }) });
   const first = (cursors.length - 1) * PAGE;
+  const shown: Json[] = page ? page.accesses.filter((row: Json) => !careOnly || row.system !== SELF_AUDIT_SYSTEM) : [];
+  const audits = page ? page.accesses.length - shown.length : 0;
   return (
     <>
       <form className="card" onSubmit={submit}>
@@ -94,7 +97,10 @@ function AccessReport({ subject }: { subject: Subject }) {
             <button type="button" onClick={() => file('text/csv', 'csv')}>Download the whole period (CSV)</button>
             <button type="button" onClick={() => file('application/pdf', 'pdf')}>Download the whole period (PDF)</button>
           </p>
-          <AccessTable accesses={page.accesses} subject={subject}
+          <p><label className="inline"><input type="checkbox" checked={careOnly} onChange={(e) => setCareOnly(e.target.checked)} />
+            Leave out the reads accesswatch records of its own users (people reading alerts and reports)</label></p>
+          {careOnly && audits > 0 && <p><small>{audits} such read(s) on this page left out; the downloads hold every access.</small></p>}
+          <AccessTable accesses={shown} subject={subject}
             caption={`Accesses ${page.accesses.length === 0 ? '' : `${first + 1} to ${first + page.accesses.length} `}${patient ? 'to the record' : `by ${asked.who.trim()}`}, newest first`} />
           <nav className="actions paging" aria-label="Pages">
             <button type="button" disabled={cursors.length === 1} onClick={() => read(asked, cursors.slice(0, -1))}>Previous page</button>

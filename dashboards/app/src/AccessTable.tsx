@@ -19,7 +19,7 @@ export function AccessTable({ accesses, caption, subject }: { accesses: Json[]; 
       </thead>
       <tbody>{accesses.map((row, i) => (
         <tr key={i}>
-          <td>{when(row.occurredAt)}</td><td>{row.organisation}</td><td>{row.system}</td>
+          <td className="nowrap">{when(row.occurredAt)}</td><td>{row.organisation}</td><td>{row.system}</td>
           {subject !== 'user' && <td>{row.userId}</td>}
           {subject !== 'user' && <td>{[row.role, row.roleClass].filter(Boolean).join(', ')}</td>}
           {subject !== 'patient' && <td>{row.nhsNumber}</td>}
@@ -32,7 +32,7 @@ export function AccessTable({ accesses, caption, subject }: { accesses: Json[]; 
 }
 
 /** The care systems' accesses, not accesswatch's own audited reads (IG officers reading alerts and reports). */
-const SELF_AUDIT_SYSTEM = 'accesswatch';
+export const SELF_AUDIT_SYSTEM = 'accesswatch';
 const SHOWN = 20;
 const PAGES_READ = 5;
 
@@ -66,7 +66,7 @@ export function RecentAccesses({ path, label, caption, subject }: { path: string
       {read === undefined
         ? <p><button type="button" onClick={readRecent}>{label}</button> <small>(the {SHOWN} most recent; reading them is recorded, like any read of patient data)</small></p>
         : <>
-          <AccessTable accesses={read.accesses} caption={`The ${read.accesses.length} most recent accesses by care systems`} subject={subject} />
+          <AccessTable accesses={read.accesses} caption={`Most recent accesses by care systems: ${read.accesses.length}`} subject={subject} />
           {read.audits > 0 && <p><small>{read.audits} read(s) recorded by accesswatch itself (people reading alerts and reports) left out.</small></p>}
         </>}
       <ErrorText error={error} />

@@ -102,7 +102,7 @@ function TriageActions({ alert, triage }: { alert: Json; triage: (body: Json) =>
           <textarea id="dismiss-note" rows={2} cols={60} required={reason === 'other'} value={note} onChange={(e) => setNote(e.target.value)} />
           {alert.userId && (
             <>
-              <label className="inline"><input type="checkbox" checked={suppress} onChange={(e) => setSuppress(e.target.checked)} /> Also suppress similar alerts of this rule</label>
+              <p><label className="inline"><input type="checkbox" checked={suppress} onChange={(e) => setSuppress(e.target.checked)} /> Also suppress similar alerts of this rule</label></p>
               {suppress && (
                 <>
                   <label htmlFor="suppress-scope">For</label>

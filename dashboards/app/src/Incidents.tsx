@@ -148,7 +148,7 @@ function IncidentDetail({ id, back }: { id: string; back: () => void }) {
           send={(body) => change(() => api.send('POST', `${path}/ico-report`, { ...body, version: incident.version }))} />}
       </div>
       {incident.status !== 'closed' && <AssessmentForm incident={incident} save={(body) => change(() => api.send('PUT', `${path}/assessment`, { ...body, version: incident.version }))} />}
-      {incident.status !== 'closed' && assessment && <DecisionForm incident={incident}
+      {incident.status === 'open' && assessment && <DecisionForm incident={incident}
         save={(body) => change(() => api.send('PUT', `${path}/assessment`, { ...body, version: incident.version }))} />}
       <Decisions incident={incident} />
       <NotesAndStatus incident={incident} save={(body) => change(() => api.send('PATCH', path, { ...body, version: incident.version }))} />

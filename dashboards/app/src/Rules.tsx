@@ -13,7 +13,7 @@ export function Rules() {
       <Backtest rules={rules} ruleId={ruleId} setRuleId={setRuleId} />
       <div className="card">
         <h3>The catalogue</h3>
-        {rules.map((rule) => (
+        {[...rules].sort((a, b) => String(a.id).localeCompare(String(b.id))).map((rule) => (
           <details key={rule.id}>
             <summary><Severity severity={rule.severity} /> <strong>{rule.id}</strong>: {rule.title}{rule.enabled ? '' : ' (disabled)'}</summary>
             <dl>
