@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webAppRoutes } from '../../api/webApp.js';
 import { accessEvent, ADMIN_TOKEN, startTestApp, type TestApp } from '../../test/harness.js';
+import { startIdentityProvider, type LocalIdentityProvider } from '../../test/identityProvider.js';
 
 /**
  * The dashboards web app end to end: the real API on a free port over a fresh DuckDB folder,
@@ -47,10 +48,11 @@ const aliceViews = (nhsNumber: string, id: string) => views('alice', nhsNumber, 
 
 describe('the dashboards web app', () => {
   let t: TestApp;
+  let idp: LocalIdentityProvider;
   let base: string;
   let browser: Browser;
-  /** Ola: IG officer at A81001; Gus: Caldicott guardian at A81001; Eve: IG officer at RRK. */
-  let ola: string, gus: string, eve: string;
+  /** Ola: IG officer at A81001; Gus: Caldicott guardian at A81001; Eve: IG officer at RRK; Audrey: auditor at A81001. */
+  let ola: string, gus: string, eve: string, audrey: string;
 
   const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, bearer: string, body?: unknown): Promise<Json> => {
     const response = await fetch(`${base}${url}`, {
@@ -77,7 +79,9 @@ describe('the dashboards web app', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install the Debian package chromium (.ci/run does)`);
     if (!existsSync(join(DIST, 'index.html'))) throw new Error('dashboards/app/dist is missing: run `npm run build`');
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-    t = await startTestApp();
+    // People sign in with local tokens, or with their identity provider's tokens.
+    idp = await startIdentityProvider();
+    t = await startTestApp({ env: { ACCESSWATCH_OIDC_ISSUER: idp.issuer, ACCESSWATCH_OIDC_AUDIENCE: idp.audience, ACCESSWATCH_OIDC_JWKS_URL: idp.jwksUrl } });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     await api('POST', '/v1/reference/staff', ADMIN_TOKEN, [
       { userId: 'alice', organisation: 'A81001', name: 'Alice', surname: 'Jones', role: 'R8000', roleClass: 'clinical', nhsNumber: ALICE_NHS, start: '2020-01-01' },
@@ -89,6 +93,7 @@ describe('the dashboards web app', () => {
     ]);
     const emis = await t.sourceKey('emis', ['A81001']);
     ola = await t.personToken('ola', 'ig-officer', ['A81001']);
+    audrey = await t.personToken('audrey', 'auditor', ['A81001']);
     gus = await t.personToken('gus', 'caldicott-guardian', ['A81001']);
     eve = await t.personToken('eve', 'ig-officer', ['RRK']);
     await api('POST', '/v1/access-events', emis, [aliceViews(UNRELATED_NHS, 'snoop-1'), aliceViews(OTHER_NHS, 'snoop-2'), aliceViews(ALICE_NHS, 'own-1')]);
@@ -110,6 +115,7 @@ describe('the dashboards web app', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    await idp?.stop();
   }, 60_000);
 
   it('is served at / without credentials, and stays out of the OpenAPI document', async () => {
@@ -472,6 +478,28 @@ describe('the dashboards web app', () => {
     expect(raised).toBeGreaterThan(BOB_PATIENTS.length);
     for (const nhs of BOB_PATIENTS) expect(await result.getByRole('row').filter({ hasText: nhs }).count()).toBe(1);
     await shoot(page, 'rules');
+    await page.close();
+  });
+
+  it('lets an auditor read alerts and incidents but offers no triage, and signs in a guardian with a token from the identity provider', async () => {
+    const auditor = await signIn(audrey);
+    await auditor.getByText('Signed in as auditor').waitFor();
+    await auditor.getByLabel('Rule').selectOption('AW-IA-001');
+    await rowOf(auditor, ALICE_NHS).getByRole('button').click();
+    await auditor.getByRole('heading', { name: 'Why this was raised' }).waitFor();
+    expect(await auditor.getByRole('heading', { name: 'Triage' }).count()).toBe(0);
+    expect(await auditor.getByRole('button', { name: 'Assign' }).count()).toBe(0);
+    await auditor.getByRole('button', { name: 'Back to the queue' }).click();
+    await auditor.getByRole('heading', { name: 'Alert queue' }).waitFor();
+    expect(await auditor.getByRole('heading', { name: 'Bulk triage' }).count()).toBe(0);
+    await auditor.close();
+
+    const jwt = await idp.sign({ sub: 'iggy', name: 'Iggy Guardian', accesswatch_role: 'caldicott-guardian', accesswatch_organisations: ['A81001'] });
+    const page = await signIn(jwt);
+    await page.getByText('Signed in as Caldicott guardian').waitFor();
+    await rowOf(page, ALICE_NHS).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('accesswatch.token'))).toBe(jwt);
+    expect(await page.getByRole('button', { name: 'Caldicott report' }).count()).toBe(1);
     await page.close();
   });
 

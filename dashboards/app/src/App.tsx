@@ -70,7 +70,7 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <main className="signin">
       <h1>Sign in to accesswatch</h1>
-      <p>Paste your personal access token (it starts with <code>awt_</code>). It is kept only in this browser tab.</p>
+      <p>Paste your personal access token (it starts with <code>awt_</code>), or a token your organisation's identity provider issued for accesswatch. It is kept only in this browser tab.</p>
       <form onSubmit={submit}>
         <label htmlFor="token">Access token</label>
         <input id="token" type="password" autoComplete="off" required size={50} value={value} onChange={(e) => setValue(e.target.value)} />
