@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     client: { type: 'string', default: 'http' },
     warmup: { type: 'string', default: '5' },
     'cpu-prof': { type: 'boolean', default: false },
+    rules: { type: 'string', default: 'shipped' },
     tag: { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
@@ -47,6 +48,8 @@ Usage: npm run bench -- [options]
   --client http|fetch        node:http with keep-alive (default) or the global fetch
   --warmup N                 batches posted and stored before timing (default 5)
   --cpu-prof                 profile the server and print its top functions
+  --rules shipped|none       run the shipped rules before each 202 (default, as \`serve\` does) or none, to
+                             measure the ingest pipeline alone (parse, validate, explain, store)
   --tag TEXT                 suffix for the files written to bench/out (use --tag=-x for a leading dash)
   --help                     this text
 At the size of an integrated care system (1M patients, 50k staff, 10M relationships), with every rule
@@ -69,7 +72,9 @@ const settings = {
   warmupBatches: wholeNumber('warmup', args.warmup, 0),
   client: args.client as ClientKind,
   cpuProfile: args['cpu-prof'],
+  rules: args.rules,
 };
+if (!['shipped', 'none'].includes(settings.rules)) throw new Error('--rules must be shipped or none');
 if (!['http', 'fetch'].includes(settings.client)) throw new Error('--client must be http or fetch');
 if (!['embedded', 'redis', 'all'].includes(args.mode)) throw new Error('--mode must be embedded, redis or all');
 const modes: Mode[] = args.mode === 'all' ? ['embedded', 'redis'] : [args.mode as Mode];
@@ -141,9 +146,13 @@ async function runMode(mode: Mode, bodies: Buffer[], warmup: Buffer[]): Promise<
   try {
     if (mode === 'redis') redis = await benchRedis();
     if (settings.cpuProfile) rmSync(profileDir(mode), { recursive: true, force: true });
+    // No rules: an empty rules folder (the server then evaluates nothing), removed with the data.
+    const noRules = settings.rules === 'none' ? join(dataDir, 'no-rules') : undefined;
+    if (noRules) mkdirSync(noRules);
     const server = await startServerProcess({
       dataDir,
       adminToken: ADMIN_TOKEN,
+      ...(noRules ? { env: { ACCESSWATCH_RULES_DIR: noRules } } : {}),
       ...(redis ? { redisUrl: redis.url, queuePrefix } : {}),
       ...(settings.cpuProfile
         ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir(mode)] }
@@ -278,7 +287,7 @@ function table(results: Figures[]): string {
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   process.stdout.write(`machine: ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, linux ${machine.kernel}\n`);
-  process.stdout.write(`settings: ${settings.events} events in batches of ${settings.batch}, concurrency ${settings.concurrency}, client ${settings.client}, ${settings.warmupBatches} warm-up batches${settings.cpuProfile ? ', server CPU profile' : ''}\n`);
+  process.stdout.write(`settings: ${settings.events} events in batches of ${settings.batch}, concurrency ${settings.concurrency}, client ${settings.client}, ${settings.warmupBatches} warm-up batches, rules ${settings.rules}${settings.cpuProfile ? ', server CPU profile' : ''}\n`);
   const generating = performance.now();
   const bodies = requestBodies(settings.events, settings.batch);
   const warmup = requestBodies(settings.warmupBatches * settings.batch, settings.batch, 7);
