@@ -145,8 +145,13 @@ describe('the dashboards web app', () => {
     rmSync(empty, { recursive: true, force: true });
   });
 
-  it('refuses an unknown token at sign-in', async () => {
-    const page = await signIn('awt_not-a-real-token');
+  it('refuses an unknown token at sign-in, from the keyboard', async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
+    await page.keyboard.type('awt_not-a-real-token');
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('That token was not recognised.');
     expect(await page.getByRole('heading', { name: 'Alert queue' }).count()).toBe(0);
     await page.close();
@@ -192,6 +197,8 @@ describe('the dashboards web app', () => {
 
     // Confirm the other, then open an incident from it.
     await page.getByRole('button', { name: 'Back to the queue' }).click();
+    // The queue is as it was left.
+    expect(await page.getByLabel('Rule').inputValue()).toBe(unrelated.ruleId);
     await page.getByLabel('Rule').selectOption(other.ruleId);
     await rowOf(page, OTHER_NHS).getByRole('button').click();
     await page.getByRole('button', { name: 'Investigate' }).click();
@@ -234,7 +241,7 @@ describe('the dashboards web app', () => {
     const page = await signIn(ola);
     await page.getByRole('heading', { name: 'Alert queue' }).waitFor();
     await page.getByLabel('User', { exact: true }).fill('bob');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByLabel('User', { exact: true }).press('Enter'); // from the keyboard
     await expect.poll(() => page.getByLabel('Counts by status').textContent()).toBe(`open: ${bobs.length}investigating: 0dismissed: 0confirmed: 0`);
     await expect.poll(() => page.locator('tbody tr').count()).toBe(bobs.length);
     expect(new Set(await page.locator('tbody tr td:nth-child(3)').allTextContents())).toEqual(new Set(['bob']));

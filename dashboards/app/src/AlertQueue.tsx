@@ -23,20 +23,28 @@ function apiFilter(filter: Filter): Record<string, string> {
   return query;
 }
 
-export function AlertQueue({ open }: { open: (id: string) => void }) {
-  const rules = useRules();
-  const [filter, setFilter] = useState<Filter>(EMPTY);
-  const [draft, setDraft] = useState<Filter>(EMPTY);
-  const [pageSize, setPageSize] = useState('50');
+/** What the queue shows: kept by the app while an alert is open, so that *Back to the queue* returns to it (in memory only). */
+export interface QueueView {
+  filter: Filter;
+  pageSize: string;
   /** The cursor of each page read so far: [undefined, cursor of page 2, ...]. */
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  cursors: (string | undefined)[];
+}
+
+export const FIRST_VIEW: QueueView = { filter: EMPTY, pageSize: '50', cursors: [undefined] };
+
+export function AlertQueue({ open, view, setView }: { open: (id: string) => void; view: QueueView; setView: (view: QueueView) => void }) {
+  const rules = useRules();
+  const { filter, pageSize, cursors } = view;
+  const [draft, setDraft] = useState<Filter>(filter);
+  const setCursors = (next: (string | undefined)[]) => setView({ ...view, cursors: next });
   const [page, setPage] = useState<{ alerts: Json[]; nextCursor?: string } | undefined>();
   const [counts, setCounts] = useState<Record<string, string> | undefined>();
   const [error, setError] = useState<unknown>();
   const [reloads, setReloads] = useState(0);
   const pageIndex = cursors.length - 1;
 
-  const apply = (next: Filter) => { setFilter(next); setDraft(next); setCursors([undefined]); };
+  const apply = (next: Filter) => { setView({ ...view, filter: next, cursors: [undefined] }); setDraft(next); };
   useEffect(() => {
     const query = new URLSearchParams({ ...apiFilter(filter), limit: pageSize });
     const cursor = cursors[pageIndex];
@@ -124,7 +132,7 @@ export function AlertQueue({ open }: { open: (id: string) => void }) {
         <span>Page {pageIndex + 1}</span>
         <button type="button" disabled={!page?.nextCursor} onClick={() => setCursors([...cursors, page!.nextCursor])}>Next page</button>
         <label className="inline" htmlFor="page-size">Alerts per page</label>
-        <select id="page-size" value={pageSize} onChange={(e) => { setPageSize(e.target.value); setCursors([undefined]); }}>
+        <select id="page-size" value={pageSize} onChange={(e) => setView({ ...view, pageSize: e.target.value, cursors: [undefined] })}>
           {PAGE_SIZES.map((size) => <option key={size} value={size}>{size}</option>)}
         </select>
       </nav>

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiFailure, signedInRole, token, type Role } from './api.js';
 import { AccessReports } from './AccessReports.js';
 import { AlertDetail } from './AlertDetail.js';
-import { AlertQueue } from './AlertQueue.js';
+import { AlertQueue, FIRST_VIEW, type QueueView } from './AlertQueue.js';
 import { CaldicottReport } from './CaldicottReport.js';
 import { Incidents } from './Incidents.js';
 import { Rules } from './Rules.js';
@@ -18,6 +18,7 @@ export function App() {
   const [signedIn, setSignedIn] = useState(() => token.get() !== null);
   const [role, setRole] = useState<Role | undefined>();
   const [screen, setScreen] = useState<Screen>({ name: 'alerts' });
+  const [queue, setQueue] = useState<QueueView>(FIRST_VIEW);
   useEffect(() => {
     if (signedIn) signedInRole().then(setRole, () => setRole(undefined));
   }, [signedIn]);
@@ -37,11 +38,11 @@ export function App() {
           {tab('accesses', 'Access reports')}{tab('rules', 'Rules')}
         </nav>
         {role && <span className="who">Signed in as {ROLE_NAMES[role]}</span>}
-        <button type="button" onClick={() => { token.clear(); setRole(undefined); setSignedIn(false); }}>Sign out</button>
+        <button type="button" onClick={() => { token.clear(); setRole(undefined); setQueue(FIRST_VIEW); setScreen({ name: 'alerts' }); setSignedIn(false); }}>Sign out</button>
       </header>
       <main>
         {role === 'admin' && <p role="status">Admins manage keys and people (the command line or the admin API) and see no patient data, so these screens stay empty for you.</p>}
-        {screen.name === 'alerts' && <AlertQueue open={(id) => setScreen({ name: 'alert', id })} />}
+        {screen.name === 'alerts' && <AlertQueue open={(id) => setScreen({ name: 'alert', id })} view={queue} setView={setQueue} />}
         {screen.name === 'alert' && <AlertDetail id={screen.id} back={() => setScreen({ name: 'alerts' })}
           openIncident={(id) => setScreen({ name: 'incidents', id })} />}
         {screen.name === 'incidents' && <Incidents selected={screen.id} />}
