@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -111,6 +111,8 @@ interface Figures {
   redisCpuSeconds?: number;
   redisPeakRssMiB?: number;
   serverExit: string;
+  /** The data folder's size after the server stopped, per million events stored (warm-up included). */
+  storedMiBPerMillionEvents: number;
 }
 
 const mib = (bytes: number | undefined) => Math.round(((bytes ?? 0) / 2 ** 20) * 10) / 10;
@@ -187,6 +189,8 @@ async function runMode(mode: Mode, bodies: Buffer[], warmup: Buffer[]): Promise<
       const serverPeak = peakResidentBytes(server.pid);
       const redisPeak = redis?.pid ? peakResidentBytes(redis.pid) : undefined;
       const exit = await server.stop();
+      // After a clean stop the DuckDB file holds everything (its write-ahead log is checkpointed in).
+      const storedBytes = folderBytes(dataDir);
       const serverExit = exit.code === 0 ? 'exit 0' : `exit ${exit.code ?? exit.signal}: ${server.output().slice(-2000)}`;
       if (exit.code !== 0) process.stderr.write(`the ${mode} server did not exit cleanly on SIGTERM (${serverExit})\n`);
       else if (server.output().trim()) process.stderr.write(`server output (${mode}):\n${server.output().slice(-2000)}\n`);
@@ -216,6 +220,7 @@ async function runMode(mode: Mode, bodies: Buffer[], warmup: Buffer[]): Promise<
         clientCpuSeconds: round(cpuAfter.client - cpuBefore.client, 2),
         ...(redis?.pid ? { redisCpuSeconds: round(cpuAfter.redis - cpuBefore.redis, 2), redisPeakRssMiB: mib(Math.max(redisPeak ?? 0, redisSampledMax ?? 0)) } : {}),
         serverExit,
+        storedMiBPerMillionEvents: round(storedBytes / 2 ** 20 / ((before + settings.events) / 1e6)),
       };
       return { figures, timed };
     } finally {
@@ -226,6 +231,13 @@ async function runMode(mode: Mode, bodies: Buffer[], warmup: Buffer[]): Promise<
     await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Bytes of every file under a folder (the embedded store's file and anything beside it). */
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
 }
 
 /** Where the server's CPU profiles go: one file per thread (the tsx loader runs on its own thread). */
@@ -275,6 +287,7 @@ const ROWS: [label: string, value: (f: Figures) => string][] = [
   ['bench client CPU s', (f) => String(f.clientCpuSeconds)],
   ['bench client peak RSS MiB', (f) => String(f.clientPeakRssMiB)],
   ['server exit on SIGTERM', (f) => f.serverExit.split(':')[0]],
+  ['MiB stored per million events (DuckDB file)', (f) => String(f.storedMiBPerMillionEvents)],
 ];
 
 function table(results: Figures[]): string {
