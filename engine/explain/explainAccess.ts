@@ -53,6 +53,15 @@ function describe(relationship: Relationship): string {
   return `${relationship.type} with ${relationship.organisation} (${dates})`;
 }
 
+/** Each relationship's dates as instants, worked out once however many accesses of a batch it is weighed for. */
+const spans = new WeakMap<Relationship, [start: number, end: number]>();
+
+function spanOf(relationship: Relationship): [start: number, end: number] {
+  let span = spans.get(relationship);
+  if (!span) spans.set(relationship, (span = [startOf(relationship.start), endOf(relationship.end)]));
+  return span;
+}
+
 /**
  * The relationship at the access's organisation active at `at` (within `margin`) that explains it
  * most closely: the user's own, then their team's, then the organisation's; one active within its
@@ -63,8 +72,7 @@ function closestRelationship(event: AccessEvent, relationships: readonly Relatio
   for (const relationship of relationships) {
     const level = levelOf(relationship, event, team);
     if (!level) continue;
-    const start = startOf(relationship.start);
-    const end = endOf(relationship.end);
+    const [start, end] = spanOf(relationship);
     if (at < start - margin || at > end + margin) continue;
     const withinMargin = at < start || at > end;
     const better = !best

@@ -12,10 +12,16 @@ function lastSundayAt1Utc(year: number, month: number): number {
   return Date.UTC(year, month, lastDay.getUTCDate() - lastDay.getUTCDay(), 1);
 }
 
+/** The BST span of the last year asked about (accesses come in runs of the same year). */
+let summer = { from: 0, to: 0, yearStart: 1, yearEnd: 0 };
+
 /** London's offset from UTC at an instant, in ms (0 or one hour). */
 export function londonOffsetMs(utcMs: number): number {
-  const year = new Date(utcMs).getUTCFullYear();
-  return utcMs >= lastSundayAt1Utc(year, 2) && utcMs < lastSundayAt1Utc(year, 9) ? HOUR_MS : 0;
+  if (!(utcMs >= summer.yearStart && utcMs < summer.yearEnd)) {
+    const year = new Date(utcMs).getUTCFullYear();
+    summer = { from: lastSundayAt1Utc(year, 2), to: lastSundayAt1Utc(year, 9), yearStart: Date.UTC(year, 0, 1), yearEnd: Date.UTC(year + 1, 0, 1) };
+  }
+  return utcMs >= summer.from && utcMs < summer.to ? HOUR_MS : 0;
 }
 
 /** The instant a `YYYY-MM-DD` day starts in London. */
@@ -30,7 +36,13 @@ export function londonDayEnd(date: string): number {
   return londonDayStart(next) - 1;
 }
 
+/** The last London date worked out, by its day number (accesses of a batch share a few days). */
+let lastDate = { day: Number.NaN, text: '' };
+
 /** The London date (`YYYY-MM-DD`) of an instant. */
 export function londonDate(utcMs: number): string {
-  return new Date(utcMs + londonOffsetMs(utcMs)).toISOString().slice(0, 10);
+  const local = utcMs + londonOffsetMs(utcMs);
+  const day = Math.floor(local / DAY_MS);
+  if (day !== lastDate.day) lastDate = { day, text: new Date(local).toISOString().slice(0, 10) };
+  return lastDate.text;
 }
