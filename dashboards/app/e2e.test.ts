@@ -304,7 +304,10 @@ describe('the dashboards web app', () => {
     await page.locator('tbody tr button').click();
     await page.getByRole('heading', { name: /^bob's risk: \d+ of 100 \((low|medium|high|critical)\)$/ }).waitFor();
     expect(await page.getByText('Assigned to ola').count()).toBe(1);
-    expect(await page.getByRole('list', { name: 'Evidence timeline' }).getByText('event bob-2').count()).toBe(1);
+    const timeline = page.getByRole('list', { name: 'Evidence timeline' });
+    expect(await timeline.getByRole('listitem').textContent()).toMatch(/first · emis · event bob-2$/);
+    await page.getByRole('button', { name: 'Show what each event was' }).click();
+    await expect.poll(() => timeline.getByRole('listitem').textContent()).toMatch(new RegExp(`first · emis · event bob-2 · view · patient ${BOB_PATIENTS[2]} · unexplained$`));
 
     await page.getByRole('button', { name: "Show bob's recent activity" }).click();
     const activity = page.locator('.card').filter({ hasText: 'What bob did recently' }).getByRole('table');

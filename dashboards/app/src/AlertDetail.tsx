@@ -54,7 +54,7 @@ export function AlertDetail({ id, back, openIncident }: { id: string; back: () =
       {suppression && <p role="status">Similar alerts of this rule for {suppression.userId}{suppression.nhsNumber ? ' and this patient' : ''} are suppressed until {when(suppression.expiresAt)}.</p>}
       {alert.resolution && <p>Resolution: {alert.resolution.reason ? `${alert.resolution.reason}. ` : ''}{alert.resolution.note ?? ''} ({alert.resolution.byName}, {when(alert.resolution.at)})</p>}
       {alert.status === 'confirmed' && <CreateIncident alert={alert} created={openIncident} />}
-      <Evidence evidence={alert.evidence} eventCount={alert.eventCount} />
+      <Evidence alert={alert} />
       {alert.userId && <RecentAccesses path={`/v1/users/${encodeURIComponent(alert.userId)}/accesses`} subject="user"
         label={`Show ${alert.userId}'s recent activity`} caption={`What ${alert.userId} did recently`} />}
       {alert.nhsNumber && <RecentAccesses path={`/v1/patients/${encodeURIComponent(alert.nhsNumber)}/accesses`} subject="patient"
@@ -146,22 +146,45 @@ function Assign({ alert, triage }: { alert: Json; triage: (body: Json) => Promis
 }
 
 /** The evidence in time order, with the gap since the one before: a burst or a pattern shows at a glance. */
-function Evidence({ evidence, eventCount }: { evidence: Json[]; eventCount: number }) {
+function Evidence({ alert }: { alert: Json }) {
+  const evidence: Json[] = alert.evidence;
+  const [events, setEvents] = useState<Map<string, Json> | undefined>();
+  const [error, setError] = useState<unknown>();
   const sorted = [...evidence].sort((a, b) => String(a.occurredAt).localeCompare(String(b.occurredAt)));
   const gap = (i: number) => {
     if (i === 0) return 'first';
     const minutes = Math.round((Date.parse(sorted[i].occurredAt) - Date.parse(sorted[i - 1].occurredAt)) / 60_000);
     return minutes < 60 ? `+${minutes} min` : minutes < 2880 ? `+${Math.round(minutes / 60)} h` : `+${Math.round(minutes / 1440)} days`;
   };
+  /** The stored events behind the references (GET /v1/access-events over the alert's span; audited like any read). */
+  const readEvents = async () => {
+    try {
+      const query = new URLSearchParams({
+        user: alert.userId, organisation: alert.organisation, limit: '1000',
+        from: sorted[0].occurredAt, to: new Date(Date.parse(sorted.at(-1)!.occurredAt) + 1000).toISOString(),
+      });
+      const page = await api.get(`/v1/access-events?${query}`);
+      setEvents(new Map((page.events as Json[]).map((event) => [`${event.system}/${event.id}`, event])));
+      setError(undefined);
+    } catch (failure) { setError(failure); }
+  };
+  const described = (item: Json) => {
+    const event = events?.get(`${item.system}/${item.id}`);
+    if (!event) return null;
+    const what = [event.action, event.recordPart, event.purpose && `for ${event.purpose}`, event.outcome && event.outcome !== 'success' && `(${event.outcome})`].filter(Boolean).join(' ');
+    return <> · {what}{event.patient?.nhsNumber ? ` · patient ${event.patient.nhsNumber}` : ''}{event.workstation ? ` · at ${event.workstation}` : ''}{event.explanation ? ` · ${event.explanation.explained ? 'explained' : 'unexplained'}` : ''}</>;
+  };
   return (
     <div className="card">
       <h3>Evidence</h3>
-      {eventCount > evidence.length && <p>{eventCount} events; the first {evidence.length} are kept as evidence.</p>}
+      {alert.eventCount > evidence.length && <p>{alert.eventCount} events; the first {evidence.length} are kept as evidence.</p>}
       <ol className="timeline" aria-label="Evidence timeline">
         {sorted.map((item, i) => (
-          <li key={item.docId}><time dateTime={item.occurredAt}>{when(item.occurredAt)}</time> <small>{gap(i)}</small> · {item.system} · event {item.id}</li>
+          <li key={item.docId}><time dateTime={item.occurredAt}>{when(item.occurredAt)}</time> <small>{gap(i)}</small> · {item.system} · event {item.id}{described(item)}</li>
         ))}
       </ol>
+      {alert.userId && sorted.length > 0 && !events && <p><button type="button" onClick={readEvents}>Show what each event was</button> <small>(reading them is recorded)</small></p>}
+      <ErrorText error={error} />
     </div>
   );
 }
