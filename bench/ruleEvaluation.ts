@@ -18,7 +18,8 @@ import { MemoryRuleState } from '../engine/rules/state/memoryRuleState.js';
  * Rule evaluation alone, in process: every shipped rule over an ICS-like mix of accesses in
  * batches, as `RuleEngine.detect` runs them (facts, then each enabled rule's `evaluate`), without
  * the alert store. Prints µs of wall time per event for the facts and for each rule, per state store.
- * Usage: node --import tsx bench/ruleEvaluation.ts [--events 100000] [--batch 1000] [--stores memory,journaled]
+ * Usage: node --import tsx bench/ruleEvaluation.ts [--events 100000] [--batch 1000] [--stores memory,journaled] [--rules AW-BP-001,...]
+ * (`--rules` runs only those rules, to profile one; the matches' hash then differs.)
  */
 
 const { values: args } = parseArgs({
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '1000' },
     stores: { type: 'string', default: 'memory,journaled' },
+    rules: { type: 'string', default: '' },
   },
 });
 const total = Number(args.events);
@@ -118,7 +120,8 @@ function storedEvents(start: number): StoredEvent[] {
 
 async function run(storeName: string): Promise<Map<string, number>> {
   const config: RulesConfig = { ...DEFAULT_RULES_CONFIG, workingHours: { start: '00:00', end: '23:59' } };
-  const rules = compileRules(readRules(shippedRulesDir()), config).filter((rule) => rule.definition.enabled);
+  const only = args.rules ? new Set(args.rules.split(',')) : undefined;
+  const rules = compileRules(readRules(shippedRulesDir()), config).filter((rule) => rule.definition.enabled && (!only || only.has(rule.definition.id)));
   const start = Date.parse('2026-11-22T10:07:00.000Z'); // fixed, so that runs compare match for match
   const events = storedEvents(start);
   let now = start;

@@ -16,6 +16,14 @@ export interface RuleStateStore {
   addToSets(additions: SetAddition[]): Promise<Map<string, number>>;
   /** The members of these sets (a missing set has none). */
   readSets(sets: string[]): Promise<Map<string, string[]>>;
+  /**
+   * For each list of sets, how many distinct members they hold together (a window's values from
+   * its steps' sets). Exact when that is at least `atLeast` (default 0: always); below it, any
+   * number below `atLeast` (adapters may answer with the sets' sizes added up, without a union).
+   */
+  countUnions(unions: string[][], atLeast?: number): Promise<number[]>;
+  /** Whether each member is in its set, in the order asked (a missing set holds nothing). */
+  hasMembers(queries: SetMembership[]): Promise<boolean[]>;
   /** Adds to counters (creating them at 0); returns the value of every counter touched, after. */
   addToCounters(increments: CounterIncrement[]): Promise<Map<string, number>>;
   /** The values of these counters (a missing counter is 0). */
@@ -32,6 +40,11 @@ export interface SetAddition {
   member: string;
   /** Epoch ms after which the set may be forgotten (the latest given for a set wins). */
   expiresAt: number;
+}
+
+export interface SetMembership {
+  set: string;
+  member: string;
 }
 
 export interface CounterIncrement {

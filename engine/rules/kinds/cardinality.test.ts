@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../../events/nhsNumber.js';
 import { MemoryRuleState } from '../state/memoryRuleState.js';
-import { cardinalityKind, longestConsecutiveRun } from './cardinality.js';
+import { cardinalityKind, longestConsecutiveRun, runNeighbours } from './cardinality.js';
 import { firingsOf, minutesAfter, paramsProblems, runBatches, runTwoWorkers, shuffled, testContext, testInput, testRule } from './testInputs.js';
 
 const PARAMS = { window: '1h', distinct: 'event.patient.nhsNumber', threshold: 20 };
@@ -57,6 +57,21 @@ describe('cardinality', () => {
     expect(firingsOf(two)).toEqual(firingsOf(inOrder));
   });
 
+  it('counts a patient opened in several steps of a hopping window once, one batch at a time', async () => {
+    const hopping = { ...PARAMS, step: '15m' };
+    const patients = distinctPatients(20).map((e) => e.event.patient.nhsNumber);
+    // 19 patients, each opened twice, 30 minutes apart (in different 15-minute steps), then a 20th at 10:59.
+    const twice = patients.slice(0, 19).flatMap((nhs, i) => [access(nhs, i), access(nhs, i + 30)]);
+    const rule = testRule(cardinalityKind, hopping);
+    const context = testContext(NOW);
+    expect(await runBatches(rule, shuffled(twice, 3).map((e) => [e]), context)).toEqual([]);
+    const matches = await rule.evaluate([access(patients[19], 59)], context);
+    // The windows from 10:00, 10:15 and 10:30 each hold all 20; the one from 10:45 only five.
+    expect(matches.map((m) => [m.explanation.details?.windowStart, m.explanation.details?.count]))
+      .toEqual([[TEN, 20], [minutesAfter(TEN, 15), 20], [minutesAfter(TEN, 30), 20]]);
+    expect(matches[0].evidence).toHaveLength(39);
+  });
+
   it('counts a replayed batch once', async () => {
     const rule = testRule(cardinalityKind, PARAMS);
     const context = testContext(NOW);
@@ -107,6 +122,30 @@ describe('cardinality', () => {
       expect(counts(inOrder)).toEqual([10]);
       expect(counts(split)).toEqual([10]);
       expect(counts(two)).toEqual([10]);
+    });
+
+    it('finds a run spread over the steps of a hopping window, its searches in batches of one', async () => {
+      const run = sequentialNhsNumbers(943_476_590, 8);
+      const spread = shuffled(run.map((nhs, i) => access(nhs, i * 8, 'U1', 'search')), 9);
+      const matches = await runBatches(testRule(cardinalityKind, { ...ENUMERATION, step: '15m' }), spread.map((e) => [e]), testContext(NOW));
+      expect([...firingsOf(matches).values()].map((f) => f.count)).toEqual([8]);
+      expect(matches[0].explanation.details).toMatchObject({ windowStart: TEN, firstInRun: run[0], lastInRun: run[7] });
+    });
+
+    it('names as neighbours exactly the numbers that continue a run', () => {
+      // Over random sets of NHS numbers packed close together: a number is in a run of two or more just when a neighbour is held.
+      let seed = 17;
+      const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+      const all = sequentialNhsNumbers(0, 400);
+      for (let round = 0; round < 200; round++) {
+        const held = all.filter(() => next() < 0.3);
+        const heldSet = new Set(held);
+        for (const number of held) {
+          const inRun = longestConsecutiveRun(held, new Set([number])).length >= 2;
+          expect(runNeighbours(number).some((n) => heldSet.has(n)), number).toBe(inRun);
+        }
+      }
+      expect(runNeighbours(sequentialNhsNumbers(5, 1)[0])).toEqual([sequentialNhsNumbers(4, 1)[0], sequentialNhsNumbers(7, 1)[0]]);
     });
 
     it('treats nine-digit prefixes that have no check digit as no gap', () => {

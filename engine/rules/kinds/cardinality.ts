@@ -1,5 +1,7 @@
 import { compileCondition, fieldText, type FieldPath } from '../conditions.js';
+import { isValidNhsNumber } from '../../events/nhsNumber.js';
 import type { CompiledRule, RuleContext, RuleDefinition, RuleInput, RuleKind, RuleMatch } from '../ruleKind.js';
+import type { SetAddition, SetMembership } from '../ruleState.js';
 import {
   describeSubject, eventMember, evidenceFrom, expiryOf, fieldParam, fieldWords, firstFirings, groupByWindow, hoppingWindows,
   keyParam, londonPeriod, parseMember, seenSpan, stateKey, subjectOf, whereParam, windowDetails, windowParams, USER_KEY, type SubjectParams, type WindowGroup,
@@ -85,6 +87,37 @@ export function longestConsecutiveRun(nhsNumbers: readonly string[], including: 
   return run;
 }
 
+/** The NHS number (ten digits) with this nine-digit prefix, or undefined when the prefix has no check digit. */
+function nhsNumberWithPrefix(prefix: number): string | undefined {
+  if (!hasCheckDigit(prefix)) return undefined;
+  const nine = String(prefix).padStart(9, '0');
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (nine.charCodeAt(i) - 48) * (10 - i);
+  return `${nine}${(11 - (sum % 11)) % 11}`;
+}
+
+/**
+ * The NHS numbers that would continue a run from this one, one either side: the nearest prefix
+ * with a check digit within 12, below and above (prefixes without one never break a run, and a
+ * held number beyond the nearest valid prefix does not follow on, as in `longestConsecutiveRun`).
+ */
+export function runNeighbours(nhsNumber: string): string[] {
+  const prefix = Number(nhsNumber.slice(0, 9));
+  const found: string[] = [];
+  for (const direction of [-1, 1]) {
+    for (let gap = 1; gap <= 12; gap++) {
+      const next = prefix + direction * gap;
+      if (next < 0 || next > 999_999_999) break;
+      const number = nhsNumberWithPrefix(next);
+      if (number !== undefined) {
+        found.push(number);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 /** One subject's window that reached the threshold in this batch. */
 interface Reached extends WindowGroup {
   count: number;
@@ -95,8 +128,11 @@ interface Reached extends WindowGroup {
 /**
  * `cardinality`: fires when a subject touches at least `threshold` distinct values of a field in
  * one window: many distinct patients' records opened by one user, or, with `consecutive`, a run
- * of sequential NHS numbers (enumeration). Values are kept in window sets and events in step sets,
- * so replays count once; the batch that first takes a window over reads back its steps' events as evidence.
+ * of sequential NHS numbers (enumeration). Values and events are kept once, in sets per `step`
+ * (not per hopping window), so replays count once: a window's distinct values are its steps'
+ * value sets together, counted by the store; with `consecutive` the store is first asked whether
+ * any of the batch's numbers has a neighbour in the window, and only then are its values read.
+ * The batch that first takes a window over reads back its steps' events as evidence.
  */
 export const cardinalityKind: RuleKind = {
   name: 'cardinality',
@@ -108,33 +144,113 @@ export const cardinalityKind: RuleKind = {
     const windows = hoppingWindows(definition.id, params.window, params.step);
     const where = params.where ? compileCondition(params.where) : () => true;
     const valueOf = (input: RuleInput) => fieldText(input, params.distinct);
+    // Only valid NHS numbers (as every stored event's is) take part in a run.
     const counts = params.consecutive
-      ? (input: RuleInput) => where(input) && /^\d{10}$/.test(valueOf(input) ?? '')
+      ? (input: RuleInput) => where(input) && isValidNhsNumber(valueOf(input) ?? '')
       : (input: RuleInput) => where(input) && valueOf(input) !== undefined;
     const key: readonly FieldPath[] = params.key ?? USER_KEY;
-    // A group's values set key, built once per group.
-    const valuesKeys = new WeakMap<WindowGroup, string>();
-    const valuesSet = (group: WindowGroup) => {
-      let set = valuesKeys.get(group);
-      if (set === undefined) valuesKeys.set(group, (set = stateKey(definition.id, 'values', group.subjectKey, group.start)));
-      return set;
-    };
-    // Events are kept once, by step (not once per window): a window's events are its steps' sets together.
-    const stepEventsSet = (subjectKey: string, stepStart: number) => stateKey(definition.id, 'step-events', subjectKey, stepStart);
+    const stepOf = (at: number) => Math.floor(at / windows.stepMs) * windows.stepMs;
+    const { id } = definition;
+
+    /** A subject's steps over the batch's windows: their values sets' keys built once, and their sizes. */
+    interface Span {
+      first: number;
+      values: string[];
+      sizes?: number[];
+      /** Per step, the values already added in this batch. */
+      added: (Set<string> | undefined)[];
+    }
+    const stepIndex = (span: Span, at: number) => (at - span.first) / windows.stepMs;
+    const valuesSetsOf = (span: Span, group: WindowGroup) => span.values.slice(stepIndex(span, group.start), stepIndex(span, group.end));
     const eventsSetsOf = (group: WindowGroup) => {
       const sets: string[] = [];
-      for (let step = group.start; step < group.end; step += windows.stepMs) sets.push(stepEventsSet(group.subjectKey, step));
+      for (let step = group.start; step < group.end; step += windows.stepMs) sets.push(stateKey(id, 'step-events', group.subjectKey, step));
       return sets;
     };
+    function spansOf(groups: readonly WindowGroup[]): Map<string, Span> {
+      const bounds = new Map<string, [number, number]>();
+      for (const { subjectKey, start, end } of groups) {
+        const span = bounds.get(subjectKey);
+        if (!span) bounds.set(subjectKey, [start, end]);
+        else [span[0], span[1]] = [Math.min(span[0], start), Math.max(span[1], end)];
+      }
+      const spans = new Map<string, Span>();
+      for (const [subjectKey, [first, last]] of bounds) {
+        const values: string[] = [];
+        for (let step = first; step < last; step += windows.stepMs) values.push(`${id}|step-values|${subjectKey}|${step}`);
+        spans.set(subjectKey, { first, values, added: [] });
+      }
+      return spans;
+    }
 
-    async function reachedWindows(groups: WindowGroup[], sizes: Map<string, number>, context: RuleContext): Promise<Reached[]> {
-      const over = groups.filter((group) => (sizes.get(valuesSet(group)) ?? 0) >= params.threshold);
-      if (!params.consecutive) return over.map((group) => ({ ...group, count: sizes.get(valuesSet(group)) ?? 0 }));
-      if (over.length === 0) return [];
-      const values = await context.state.readSets(over.map(valuesSet));
+    async function reachedWindows(groups: WindowGroup[], values: Map<RuleInput, string>, spans: Map<string, Span>, context: RuleContext): Promise<Reached[]> {
+      if (!params.consecutive) {
+        // Each step's size once (windows of a subject share steps); a window is counted as a union only when its steps'
+        // sizes add up to the threshold and more than one of them holds values.
+        const steps = [...spans.values()].flatMap((span) => span.values.map((set) => [set]));
+        const sizes = await context.state.countUnions(steps);
+        let at = 0;
+        for (const span of spans.values()) {
+          span.sizes = sizes.slice(at, at + span.values.length);
+          at += span.values.length;
+        }
+        const found = new Map<WindowGroup, number>();
+        const unions: WindowGroup[] = [];
+        for (const group of groups) {
+          const span = spans.get(group.subjectKey)!;
+          let total = 0;
+          let held = 0;
+          for (let i = stepIndex(span, group.start), end = stepIndex(span, group.end); i < end; i++) {
+            total += span.sizes![i];
+            if (span.sizes![i] > 0) held += 1;
+          }
+          if (total < params.threshold) continue;
+          if (held === 1) found.set(group, total);
+          else unions.push(group);
+        }
+        if (unions.length > 0) {
+          const counts = await context.state.countUnions(unions.map((group) => valuesSetsOf(spans.get(group.subjectKey)!, group)), params.threshold);
+          unions.forEach((group, g) => { if (counts[g] >= params.threshold) found.set(group, counts[g]); });
+        }
+        return groups.flatMap((group) => (found.has(group) ? [{ ...group, count: found.get(group)! }] : []));
+      }
+      // A run of two or more holding one of the batch's numbers needs that number's neighbour in one of the window's steps.
+      const neighbours = new Map<string, string[]>();
+      const asked = new Map<string, Set<string>>();
+      for (const group of groups) {
+        for (const input of group.inputs) {
+          const value = values.get(input)!;
+          let near = neighbours.get(value);
+          if (!near) neighbours.set(value, (near = runNeighbours(value)));
+          for (const set of valuesSetsOf(spans.get(group.subjectKey)!, group)) {
+            let members = asked.get(set);
+            if (!members) asked.set(set, (members = new Set()));
+            for (const member of near) members.add(member);
+          }
+        }
+      }
+      const queries: SetMembership[] = [];
+      for (const [set, members] of asked) for (const member of members) queries.push({ set, member });
+      const answers = await context.state.hasMembers(queries);
+      const held = new Map<string, Set<string>>();
+      answers.forEach((yes, q) => {
+        if (!yes) return;
+        const { set, member } = queries[q];
+        let members = held.get(set);
+        if (!members) held.set(set, (members = new Set()));
+        members.add(member);
+      });
+      if (held.size === 0) return [];
+      const near = groups.filter((group) => valuesSetsOf(spans.get(group.subjectKey)!, group).some((set) => {
+        const members = held.get(set);
+        return members !== undefined && group.inputs.some((input) => neighbours.get(values.get(input)!)!.some((member) => members.has(member)));
+      }));
+      if (near.length === 0) return [];
+      const read = await context.state.readSets([...new Set(near.flatMap((group) => valuesSetsOf(spans.get(group.subjectKey)!, group)))]);
       const reached: Reached[] = [];
-      for (const group of over) {
-        const run = longestConsecutiveRun(values.get(valuesSet(group)) ?? [], new Set(group.inputs.map((input) => valueOf(input)!)));
+      for (const group of near) {
+        const windowValues = valuesSetsOf(spans.get(group.subjectKey)!, group).flatMap((set) => read.get(set) ?? []);
+        const run = longestConsecutiveRun(windowValues, new Set(group.inputs.map((input) => values.get(input)!)));
         if (run.length >= params.threshold) reached.push({ ...group, count: run.length, run: new Set(run) });
       }
       return reached;
@@ -151,30 +267,31 @@ export const cardinalityKind: RuleKind = {
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
         const groups = [...groupByWindow(inputs, counts, key, windows, context).values()];
         if (groups.length === 0) return [];
-        // Each event's value once, its member once in its step's set; each window's values set gets the distinct values once.
+        // Each event once: its value into its step's values set (once per set and batch), its member into its step's events set.
+        const spans = spansOf(groups);
         const values = new Map<RuleInput, string>();
-        const additions: { set: string; member: string; expiresAt: number }[] = [];
-        const eventAdditions: { set: string; member: string; expiresAt: number }[] = [];
+        const additions: SetAddition[] = [];
+        const eventAdditions: SetAddition[] = [];
         for (const group of groups) {
-          const expiresAt = expiryOf(group.end, context);
-          const set = valuesSet(group);
-          const distinct = new Set<string>();
+          const span = spans.get(group.subjectKey)!;
           for (const input of group.inputs) {
-            let value = values.get(input);
-            if (value === undefined) {
-              values.set(input, (value = valueOf(input)!));
-              const step = Math.floor(input.at / windows.stepMs) * windows.stepMs;
-              // Kept while any window holding the step may still read it back.
-              eventAdditions.push({ set: stepEventsSet(group.subjectKey, step), member: eventMember(input, value), expiresAt: expiryOf(step + windows.windowMs, context) });
+            if (values.has(input)) continue;
+            const value = valueOf(input)!;
+            values.set(input, value);
+            const step = stepOf(input.at);
+            // Kept while any window holding the step may still read it.
+            const expiresAt = expiryOf(step + windows.windowMs, context);
+            const i = stepIndex(span, step);
+            const added = span.added[i] ?? (span.added[i] = new Set());
+            if (!added.has(value)) {
+              added.add(value);
+              additions.push({ set: span.values[i], member: value, expiresAt });
             }
-            if (!distinct.has(value)) {
-              distinct.add(value);
-              additions.push({ set, member: value, expiresAt });
-            }
+            eventAdditions.push({ set: stateKey(id, 'step-events', group.subjectKey, step), member: eventMember(input, value), expiresAt });
           }
         }
-        const sizes = await context.state.addToSets(additions.concat(eventAdditions));
-        const reached = await reachedWindows(groups, sizes, context);
+        await context.state.addToSets(additions.concat(eventAdditions));
+        const reached = await reachedWindows(groups, values, spans, context);
         const markerOf = (r: Reached) => stateKey(definition.id, 'fired', r.subjectKey, r.start);
         const first = await firstFirings(context, reached.map((r) => ({ key: markerOf(r), expiresAt: expiryOf(r.end, context) })));
         const readBack = first.size === 0

@@ -131,7 +131,9 @@ export function keyValuesOf(input: RuleInput, key: readonly FieldPath[]): string
 
 /** A state key: `<ruleId>|<part>|<subject key>|<rest>...` (the subject key is JSON of the key's values). */
 export function stateKey(ruleId: string, part: string, subjectKey: string, ...rest: (string | number)[]): string {
-  return [ruleId, part, subjectKey, ...rest].join('|');
+  let key = `${ruleId}|${part}|${subjectKey}`;
+  for (const value of rest) key += `|${value}`;
+  return key;
 }
 
 /** Events of one subject in one window of a batch. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SerialLock } from '../../store/duckdb/serialLock.js';
-import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition } from '../ruleState.js';
+import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition, SetMembership } from '../ruleState.js';
 
 export interface DuckdbRuleStateOptions {
   /** The database file (deployments use `<dataDir>/rule-state.duckdb`), or ':memory:'. */
@@ -140,6 +140,36 @@ export class DuckdbRuleState implements RuleStateStore {
       const members = new Map<string, string[]>(sets.map((set) => [set, []]));
       for (const [set, member] of found) members.get(String(set))!.push(String(member));
       return members;
+    });
+  }
+
+  /** Always exact: one query counts every union's distinct members. */
+  countUnions(unions: string[][]): Promise<number[]> {
+    if (unions.length === 0) return Promise.resolve([]);
+    return this.read(async (db, now) => {
+      const found = await rows(db, `WITH u AS (SELECT ${numbers('unions', 'BIGINT')} AS u, ${texts('sets')} AS set_key)
+        SELECT u.u, count(DISTINCT m.member) FROM u JOIN sets s ON s.set_key = u.set_key JOIN set_members m ON m.set_key = u.set_key
+        WHERE s.expires_at >= $now::BIGINT GROUP BY u.u`, {
+        unions: JSON.stringify(unions.flatMap((sets, u) => sets.map(() => u))), sets: JSON.stringify(unions.flat()), now,
+      });
+      const counts = unions.map(() => 0);
+      for (const [u, count] of found) counts[Number(u)] = Number(count);
+      return counts;
+    });
+  }
+
+  hasMembers(queries: SetMembership[]): Promise<boolean[]> {
+    if (queries.length === 0) return Promise.resolve([]);
+    return this.read(async (db, now) => {
+      const found = await rows(db, `WITH q AS (SELECT ${numbers('queries', 'BIGINT')} AS q, ${texts('sets')} AS set_key, ${texts('members')} AS member)
+        SELECT q.q FROM q JOIN sets s ON s.set_key = q.set_key JOIN set_members m ON m.set_key = q.set_key AND m.member = q.member
+        WHERE s.expires_at >= $now::BIGINT`, {
+        queries: JSON.stringify(queries.map((_, q) => q)), sets: JSON.stringify(queries.map(({ set }) => set)),
+        members: JSON.stringify(queries.map(({ member }) => member)), now,
+      });
+      const held = queries.map(() => false);
+      for (const [q] of found) held[Number(q)] = true;
+      return held;
     });
   }
 

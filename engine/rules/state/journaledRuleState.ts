@@ -1,7 +1,7 @@
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SerialLock } from '../../store/duckdb/serialLock.js';
-import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition } from '../ruleState.js';
+import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition, SetMembership } from '../ruleState.js';
 import { MemoryRuleState, type LiveRuleState } from './memoryRuleState.js';
 
 export interface JournaledRuleStateOptions {
@@ -93,6 +93,14 @@ export class JournaledRuleState implements RuleStateStore {
 
   readSets(sets: string[]): Promise<Map<string, string[]>> {
     return sets.length === 0 ? Promise.resolve(new Map()) : this.read(() => this.memory.readSets(sets));
+  }
+
+  countUnions(unions: string[][], atLeast?: number): Promise<number[]> {
+    return unions.length === 0 ? Promise.resolve([]) : this.read(() => this.memory.countUnions(unions, atLeast));
+  }
+
+  hasMembers(queries: SetMembership[]): Promise<boolean[]> {
+    return queries.length === 0 ? Promise.resolve([]) : this.read(() => this.memory.hasMembers(queries));
   }
 
   addToCounters(increments: CounterIncrement[]): Promise<Map<string, number>> {

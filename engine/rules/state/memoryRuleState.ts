@@ -1,4 +1,4 @@
-import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition } from '../ruleState.js';
+import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition, SetMembership } from '../ruleState.js';
 
 /** The unexpired entries of a `MemoryRuleState`, read-only: what a snapshot of it must keep. */
 export interface LiveRuleState {
@@ -49,6 +49,42 @@ export class MemoryRuleState implements RuleStateStore {
 
   async readSets(sets: string[]): Promise<Map<string, string[]>> {
     return new Map(sets.map((set) => [set, [...(this.live(this.sets, set)?.members ?? [])]]));
+  }
+
+  async countUnions(unions: string[][], atLeast = 0): Promise<number[]> {
+    return unions.map((names) => {
+      const sets: ReadonlySet<string>[] = [];
+      let sizes = 0;
+      for (const name of names) {
+        const members = this.live(this.sets, name)?.members;
+        if (members && members.size > 0) {
+          sets.push(members);
+          sizes += members.size;
+        }
+      }
+      if (sets.length <= 1 || sizes < atLeast) return sizes;
+      // From the largest set, count each member of the others not in a set before it.
+      sets.sort((a, b) => b.size - a.size);
+      let count = sets[0].size;
+      for (let i = 1; i < sets.length; i++) {
+        for (const member of sets[i]) {
+          let before = false;
+          for (let j = 0; j < i && !before; j++) before = sets[j].has(member);
+          if (!before) count += 1;
+        }
+      }
+      return count;
+    });
+  }
+
+  async hasMembers(queries: SetMembership[]): Promise<boolean[]> {
+    // Callers ask about one set's members one after another: look the set up once per run of them.
+    let name: string | undefined;
+    let members: ReadonlySet<string> | undefined;
+    return queries.map(({ set, member }) => {
+      if (set !== name) [name, members] = [set, this.live(this.sets, set)?.members];
+      return members?.has(member) ?? false;
+    });
   }
 
   async addToCounters(increments: CounterIncrement[]): Promise<Map<string, number>> {

@@ -1,5 +1,5 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition } from '../ruleState.js';
+import type { CounterIncrement, MaximumValue, RuleStateStore, SetAddition, SetMembership } from '../ruleState.js';
 
 export interface RedisRuleStateOptions {
   redisUrl: string;
@@ -44,6 +44,30 @@ for i, key in ipairs(KEYS) do
   at = last + 1
 end
 return sizes`,
+
+  /**
+   * KEYS: the sets of every union, one after another. ARGV: atLeast, then each union's number of sets.
+   * Returns each union's size, or its sets' sizes added up when that is below atLeast.
+   */
+  ruleStateCountUnions: `
+local atLeast = tonumber(ARGV[1])
+local counts = {}
+local first = 1
+for u = 2, #ARGV do
+  local last = first + tonumber(ARGV[u]) - 1
+  local sizes, nonEmpty = 0, 0
+  for i = first, last do
+    local size = redis.call('SCARD', KEYS[i])
+    if size > 0 then
+      sizes = sizes + size
+      nonEmpty = nonEmpty + 1
+    end
+  end
+  if nonEmpty > 1 and sizes >= atLeast then sizes = #redis.call('SUNION', unpack(KEYS, first, last)) end
+  counts[u - 1] = sizes
+  first = last + 1
+end
+return counts`,
 
   /** KEYS: the counters. ARGV per counter: by, expiresAt. Returns each value (as text). */
   ruleStateAddToCounters: `${EXPIRE_AT_LATEST}
@@ -186,6 +210,32 @@ export class RedisRuleState implements RuleStateStore {
     for (const set of sets) pipeline.smembers(this.setKey(set));
     const members = await results<string[]>(pipeline);
     return new Map(sets.map((set, i) => [set, members[i]]));
+  }
+
+  async countUnions(unions: string[][], atLeast = 0): Promise<number[]> {
+    const calls = chunks(unions, (sets) => sets.length).map((chunk) => ({
+      keys: chunk.flatMap((sets) => sets.map(this.setKey)),
+      args: [String(atLeast), ...chunk.map((sets) => String(sets.length))],
+    }));
+    return (await this.runScripts('ruleStateCountUnions', calls)).flat().map(Number);
+  }
+
+  async hasMembers(queries: SetMembership[]): Promise<boolean[]> {
+    if (queries.length === 0) return [];
+    await this.connect();
+    // One SMISMEMBER per set, in one pipeline; answers put back in the order asked.
+    const bySet = new Map<string, number[]>();
+    for (const [i, { set }] of queries.entries()) {
+      const asked = bySet.get(set);
+      if (asked) asked.push(i);
+      else bySet.set(set, [i]);
+    }
+    const pipeline = this.redis.pipeline();
+    for (const [set, asked] of bySet) pipeline.smismember(this.setKey(set), ...asked.map((i) => queries[i].member));
+    const replies = await results<number[]>(pipeline);
+    const held = queries.map(() => false);
+    [...bySet.values()].forEach((asked, s) => asked.forEach((i, k) => { held[i] = replies[s][k] === 1; }));
+    return held;
   }
 
   async addToCounters(increments: CounterIncrement[]): Promise<Map<string, number>> {

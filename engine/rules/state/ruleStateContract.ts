@@ -97,6 +97,28 @@ export function ruleStateContract(
       expect(read.size).toBe(2);
     });
 
+    it('counts the distinct members of unions of sets, exactly from atLeast up', async () => {
+      const add = (set: string, members: string[]) => members.map((member) => ({ set, member, expiresAt: later }));
+      await store.addToSets([...add('step-1', ['p-1', 'p-2', 'p-3']), ...add('step-2', ['p-3', 'p-4']), ...add('step-3', ['p-5']), ...add('step-4', ['p-1', 'p-4', 'p-6'])]);
+      expect(await store.countUnions([['step-1', 'step-2'], ['step-1'], ['never-written'], [], ['step-1', 'step-2', 'step-3', 'never-written'],
+        ['step-2', 'step-2'], ['step-1', 'step-2', 'step-3', 'step-4']])).toEqual([4, 3, 0, 0, 5, 2, 6]);
+      // From atLeast up the answer is exact; below it, only known to be below.
+      const [five, four, six] = await store.countUnions([['step-1', 'step-2', 'step-3'], ['step-1', 'step-2'], ['step-1', 'step-2', 'step-3', 'step-4']], 5);
+      expect([five, six]).toEqual([5, 6]);
+      expect(four).toBeLessThan(5);
+      expect(await store.countUnions([])).toEqual([]);
+    });
+
+    it('tells whether members are in sets, in the order asked', async () => {
+      await store.addToSets([{ set: 'values', member: '4000000004', expiresAt: later }, { set: 'values', member: "quote'd ü", expiresAt: later },
+        { set: 'other', member: '4000000012', expiresAt: later }]);
+      expect(await store.hasMembers([
+        { set: 'values', member: '4000000012' }, { set: 'other', member: '4000000012' }, { set: 'values', member: '4000000004' },
+        { set: 'never-written', member: '4000000004' }, { set: 'values', member: "quote'd ü" }, { set: 'values', member: '4000000004' },
+      ])).toEqual([false, true, true, false, true, true]);
+      expect(await store.hasMembers([])).toEqual([]);
+    });
+
     it('adds to counters and reads a missing counter as 0', async () => {
       const after = await store.addToCounters([
         { counter: 'spike:u-1:h10', by: 1, expiresAt: later },
@@ -153,8 +175,13 @@ export function ruleStateContract(
       expect(await store.readCounters(['short'])).toEqual(new Map([['short', 4]]));
       expect(await store.readMaxima('seen:')).toEqual(new Map([['seen:short', 50], ['seen:long', 50]]));
 
+      expect(await store.countUnions([['short', 'long']])).toEqual([1]);
+      expect(await store.hasMembers([{ set: 'short', member: 'a' }])).toEqual([true]);
+
       await pass(options.clock === 'given' ? 1 : 700);
       expect(await store.readSets(['short', 'long'])).toEqual(new Map([['short', []], ['long', ['a']]]));
+      expect(await store.countUnions([['short', 'long'], ['short']])).toEqual([1, 0]);
+      expect(await store.hasMembers([{ set: 'short', member: 'a' }, { set: 'long', member: 'a' }])).toEqual([false, true]);
       expect(await store.readCounters(['short', 'long'])).toEqual(new Map([['short', 0], ['long', 4]]));
       expect(await store.readMaxima('seen:')).toEqual(new Map([['seen:long', 50]]));
 
@@ -193,6 +220,12 @@ export function ruleStateContract(
       expect(sizes.get('sweep')).toBe(10_000);
       expect(sizes.get('user-7')).toBe(100);
       expect((await store.readSets(['sweep'])).get('sweep')).toHaveLength(10_000);
+      // Every user set holds p-100..p-199, which the sweep holds too: 30 unions of 101 sets, 10,000 members each.
+      const unions = Array.from({ length: 30 }, () => ['sweep', ...Array.from({ length: 100 }, (_, u) => `user-${u}`)]);
+      expect(await store.countUnions(unions)).toEqual(unions.map(() => 10_000));
+      const held = await store.hasMembers(Array.from({ length: 20_000 }, (_, i) => ({ set: 'sweep', member: `p-${i}` })));
+      expect(held.filter(Boolean)).toHaveLength(10_000);
+      expect(held[9_999] && !held[10_000]).toBe(true);
 
       const increments = Array.from({ length: 20_000 }, (_, i) => ({ counter: `c-${i % 5000}`, by: 1, expiresAt: later }));
       const values = await store.addToCounters(increments);
