@@ -215,6 +215,9 @@ describe('the dashboards web app', () => {
     // Assess it: the grid says reportable, with its reason.
     await page.getByLabel('Likelihood').selectOption('5');
     await page.getByLabel('Severity').selectOption('3');
+    expect(await page.locator('table.grid caption').textContent()).toBe('The grid: likelihood 5 (occurred), severity 3 (adverse)');
+    expect(await page.locator('table.grid tr').filter({ has: page.locator('td.chosen') }).locator('th').textContent()).toBe('5: Occurred');
+    expect(await page.locator('table.grid td').allTextContents()).toEqual(Array.from({ length: 25 }, (_, i) => (i === 2 ? 'chosen' : '')));
     await page.getByLabel('Likely consequences').fill('Distress to the patient');
     await page.getByLabel('Measures taken or proposed').fill('Access suspended; retraining');
     await page.getByLabel('Contact name (usually the DPO)').fill('Dee Peo');

@@ -48,6 +48,7 @@ export function AssessmentForm({ incident, save }: { incident: Json; save: (body
       <select {...field('likelihood')}>{LIKELIHOOD.map((words, i) => <option key={words} value={i + 1}>{i + 1}: {words}</option>)}</select>
       <label htmlFor="assess-severity">Severity</label>
       <select {...field('severity')}>{SEVERITY.map((words, i) => <option key={words} value={i + 1}>{i + 1}: {words}</option>)}</select>
+      <Grid likelihood={Number(form.likelihood)} severity={Number(form.severity)} />
       <label htmlFor="assess-dataSubjects">People affected (approximately)</label>
       <input type="number" min={0} required {...field('dataSubjects')} />
       <label htmlFor="assess-records">Records affected (approximately)</label>
@@ -66,6 +67,28 @@ export function AssessmentForm({ incident, save }: { incident: Json; save: (body
       <input type="email" required {...field('contactEmail')} />
       <p><button className="primary" type="submit">Save assessment</button></p>
     </form>
+  );
+}
+
+/**
+ * The DSPT breach assessment grid with the chosen cell marked. Where it turns reportable is the
+ * deployment's configuration, so the answer and its reason come from the API once saved.
+ */
+function Grid({ likelihood, severity }: { likelihood: number; severity: number }) {
+  return (
+    <table className="grid">
+      <caption>The grid: likelihood {likelihood} ({LIKELIHOOD[likelihood - 1].toLowerCase()}), severity {severity} ({SEVERITY[severity - 1].toLowerCase()})</caption>
+      <thead><tr><th scope="col">Likelihood \ severity</th>{SEVERITY.map((words, i) => <th scope="col" key={words}>{i + 1}: {words}</th>)}</tr></thead>
+      <tbody>{[...LIKELIHOOD].reverse().map((words, r) => {
+        const l = LIKELIHOOD.length - r;
+        return (
+          <tr key={words}>
+            <th scope="row">{l}: {words}</th>
+            {SEVERITY.map((_, c) => <td key={c} className={l === likelihood && c + 1 === severity ? 'chosen' : ''} aria-current={l === likelihood && c + 1 === severity ? 'true' : undefined}>{l === likelihood && c + 1 === severity ? 'chosen' : ''}</td>)}
+          </tr>
+        );
+      })}</tbody>
+    </table>
   );
 }
 
