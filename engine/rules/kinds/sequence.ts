@@ -173,19 +173,22 @@ export const sequenceKind: RuleKind = {
         }
         const sizes = await context.state.addToSets(additions);
 
-        const bySubject = new Map<string, { input: RuleInput; times: number[]; sets: Set<string>; varied: boolean }>();
-        for (const group of groups) {
-          const seen = bySubject.get(group.subjectKey) ?? { input: group.inputs[0], times: [], sets: new Set<string>(), varied: differ.length === 0 };
-          seen.times.push(...group.inputs.map((input) => input.at));
-          for (const start of [group.start - withinMs, group.start, group.start + withinMs]) seen.sets.add(setOf(group.subjectKey, start));
-          const pair = pairs.get(group);
-          if (pair && ((sizes.get(pair[0]) ?? 0) > 1 || (sizes.get(pair[1]) ?? 0) > 1)) seen.varied = true;
-          bySubject.set(group.subjectKey, seen);
-        }
         // A chain that a batch's event could complete lies within `within` of it, so in its set or a neighbour: when the
         // two pair sets over those three hold one set of `differ` values, no two steps there differ, and nothing is read back.
-        for (const [subjectKey, seen] of bySubject) if (!seen.varied) bySubject.delete(subjectKey);
-        if (bySubject.size === 0) return [];
+        const varied = new Set<string>();
+        for (const group of groups) {
+          const pair = pairs.get(group);
+          if (!pair || (sizes.get(pair[0]) ?? 0) > 1 || (sizes.get(pair[1]) ?? 0) > 1) varied.add(group.subjectKey);
+        }
+        if (varied.size === 0) return [];
+        const bySubject = new Map<string, { input: RuleInput; times: number[]; sets: Set<string> }>();
+        for (const group of groups) {
+          if (!varied.has(group.subjectKey)) continue;
+          const seen = bySubject.get(group.subjectKey) ?? { input: group.inputs[0], times: [], sets: new Set<string>() };
+          for (const input of group.inputs) seen.times.push(input.at);
+          for (const start of [group.start - withinMs, group.start, group.start + withinMs]) seen.sets.add(setOf(group.subjectKey, start));
+          bySubject.set(group.subjectKey, seen);
+        }
         const stored = await context.state.readSets([...new Set([...bySubject.values()].flatMap((s) => [...s.sets]))]);
 
         const found: { subjectKey: string; input: RuleInput; chain: Step[]; marker: string }[] = [];

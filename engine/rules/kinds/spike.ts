@@ -112,8 +112,14 @@ export const spikeKind: RuleKind = {
         increment(stateKey(id, 'count', group.subjectKey, group.start), group.inputs.length, bucketExpiry);
         increment(stateKey(id, 'day-events', group.subjectKey, dayOf(group.start)), group.inputs.length, dayExpiry);
         additions.push({ set: stateKey(id, 'day-buckets', group.subjectKey, dayOf(group.start)), member: String(group.start), expiresAt: dayExpiry });
-        for (const input of group.inputs) increment(stateKey(id, 'peer-events', peerGroupOf(input), group.start), 1, bucketExpiry);
-        for (const peerGroup of new Set(group.inputs.map(peerGroupOf))) {
+        // A user's events in a bucket are nearly always of one peer group: each group's key built once.
+        const byPeerGroup = new Map<string, number>();
+        for (const input of group.inputs) {
+          const peerGroup = peerGroupOf(input);
+          byPeerGroup.set(peerGroup, (byPeerGroup.get(peerGroup) ?? 0) + 1);
+        }
+        for (const [peerGroup, events] of byPeerGroup) {
+          increment(stateKey(id, 'peer-events', peerGroup, group.start), events, bucketExpiry);
           additions.push({ set: stateKey(id, 'peer-users', peerGroup, group.start), member: group.subjectKey, expiresAt: bucketExpiry });
         }
       }
