@@ -137,6 +137,30 @@ describe('rule state in a journal', () => {
     expect(await state(openStore())).toEqual(expected);
   });
 
+  it('lets the journal grow to compactAtGrowth times its last snapshot before compacting again', async () => {
+    const store = openStore({ compactAtBytes: 1_000, compactAtGrowth: 3 });
+    await store.addToSets(Array.from({ length: 100 }, (_, i) => ({ set: 'patients', member: `p-${i}`, expiresAt: START + HOUR })));
+    await store.flush(); // the compaction queued after that call has run
+    const snapshot = statSync(path).size;
+    expect(journalText().trim().split('\n')).toHaveLength(1);
+    const call = () => store.addToCounters([{ counter: 'calls', by: 1, expiresAt: START + HOUR }]);
+    let calls = 0;
+    while (statSync(path).size + 200 < 3 * snapshot && calls < 500) {
+      await call();
+      calls += 1;
+    }
+    await store.flush();
+    expect(journalText().trim().split('\n')).toHaveLength(1 + calls); // not compacted below three times the snapshot
+    while (journalText().trim().split('\n').length > 2 && calls < 1000) {
+      await call();
+      await store.flush();
+      calls += 1;
+      expect(statSync(path).size).toBeLessThan(3 * snapshot + 200);
+    }
+    expect(await store.readCounters(['calls'])).toEqual(new Map([['calls', calls]]));
+    expect((await store.readSets(['patients'])).get('patients')).toHaveLength(100);
+  });
+
   it('loses no call that arrives while it compacts', async () => {
     const store = openStore({ compactAtBytes: 1 }); // compacts after every call
     await Promise.all(Array.from({ length: 200 }, (_, i) => i % 2 === 0

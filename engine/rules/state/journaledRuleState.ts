@@ -9,8 +9,14 @@ export interface JournaledRuleStateOptions {
   path: string;
   /** Epoch ms now, which decides expiry (default Date.now; tests move it). */
   now?: () => number;
-  /** Compact when the journal grows past this many bytes (default 64 MiB), or past twice its last snapshot if that is larger. */
+  /** Compact when the journal grows past this many bytes (default 64 MiB), or past `compactAtGrowth` times its last snapshot if that is larger. */
   compactAtBytes?: number;
+  /**
+   * How many times its last snapshot the journal may grow to before it is compacted (default 4).
+   * Each compaction writes the whole live state again, so it costs about 1 / (growth - 1) of the
+   * snapshot's encoding per byte journaled; a larger growth means a bigger file and a longer replay.
+   */
+  compactAtGrowth?: number;
 }
 
 /** What opening found in the journal, for the start-up log. */
@@ -46,7 +52,8 @@ const NEWLINE = 0x0a;
  *   as it was: counters are journaled as the increments given, which replayed in order from the
  *   same state give the same floating-point values bit for bit. A torn last line is skipped; any
  *   other damaged line stops the opening with its line number, rather than a half-read state.
- * - Compaction (on open, and when the journal grows past `compactAtBytes`) writes the live
+ * - Compaction (on open, and when the journal grows past `compactAtBytes`, or past `compactAtGrowth`
+ *   times its last snapshot if larger) writes the live
  *   entries as lines to `<path>.tmp`, fsyncs it and renames it over the journal, dropping expired
  *   entries and any torn line. It runs in turn with the calls, so none is lost or reordered.
  *
@@ -59,6 +66,7 @@ export class JournaledRuleState implements RuleStateStore {
   private readonly calls = new SerialLock();
   private readonly now: () => number;
   private readonly compactAtBytes: number;
+  private readonly compactAtGrowth: number;
   /** Epoch ms the current call runs at: never earlier than the previous call's. */
   private at = Number.NEGATIVE_INFINITY;
   private handle?: FileHandle;
@@ -75,6 +83,7 @@ export class JournaledRuleState implements RuleStateStore {
   constructor(private readonly options: JournaledRuleStateOptions) {
     this.now = options.now ?? Date.now;
     this.compactAtBytes = options.compactAtBytes ?? 64 * MIB;
+    this.compactAtGrowth = options.compactAtGrowth ?? 4;
   }
 
   /** Opens the journal now rather than on the first call (to report a bad file, and the replay, at start). */
@@ -297,7 +306,7 @@ export class JournaledRuleState implements RuleStateStore {
     }
     await syncDirectory(dirname(path));
     const previous = this.handle;
-    [this.handle, this.bytes, this.compactAfter] = [next, bytes, Math.max(this.compactAtBytes, 2 * bytes)];
+    [this.handle, this.bytes, this.compactAfter] = [next, bytes, Math.max(this.compactAtBytes, this.compactAtGrowth * bytes)];
     await previous?.close().catch(() => undefined);
   }
 }
