@@ -16,6 +16,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { alertTriageRoutes } from './routes/alertTriage.js';
 import { ruleRoutes } from './routes/rules.js';
+import { meRoutes } from './routes/me.js';
 import { webAppRoutes } from './webApp.js';
 import { healthRoutes } from './routes/health.js';
 import { referenceRoutes } from './routes/reference.js';
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes, { store: deployment.store, sink: deployment.sink, ruleIds: () => ruleIds });
   await app.register(incidentRoutes, { store: deployment.store, thresholds: config.breachThresholds });
   await app.register(alertTriageRoutes, { store: deployment.store, sink: deployment.sink });
+  await app.register(meRoutes);
   await app.register(ruleRoutes, { store: deployment.store, sink: deployment.sink, rules: deployment.rules });
   await app.register(accessReportRoutes, { store: deployment.store, sink: deployment.sink });
   await app.register(caldicottReportRoutes, { store: deployment.store, thresholds: config.breachThresholds });

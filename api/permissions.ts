@@ -75,6 +75,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /v1/admin/queue/retry-failed': admin('retry failed batches'),
   'GET /v1/admin/stats': admin('read the stored event count'),
 
+  'GET /v1/me': { people: PEOPLE, action: 'read who they are', organisations: 'none' },
   'GET /v1/rules': { people: PEOPLE, action: 'read the rules', organisations: 'none' },
   // A backtest raises and records nothing: a read, so auditors may run one.
   'POST /v1/rules/:id/backtest': { people: READERS, action: 'backtest rules', organisations: { field: 'body.organisation' } },

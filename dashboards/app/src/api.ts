@@ -49,18 +49,10 @@ export async function download(path: string, accept: string, fileName: string): 
 
 export type Role = 'ig-officer' | 'caldicott-guardian' | 'auditor' | 'admin';
 
-/**
- * The signed-in person's role. The API has no "who am I" route, so this asks for one only
- * admins may read (`GET /v1/admin/stats`, a count): the 403 every other role gets names the role.
- */
+/** The signed-in person's role, from `GET /v1/me` (the same person every other call is scoped to). */
 export async function signedInRole(): Promise<Role | undefined> {
-  try {
-    await api.get('/v1/admin/stats');
-    return 'admin';
-  } catch (failure) {
-    if (!(failure instanceof ApiFailure) || failure.status !== 403) throw failure;
-    return /the (ig-officer|caldicott-guardian|auditor) role may not/.exec(failure.message)?.[1] as Role | undefined;
-  }
+  const me = await api.get('/v1/me');
+  return me.role as Role;
 }
 
 /** An ISO instant for the start of a local date from an `<input type="date">` (`days` later, for an exclusive end). */
