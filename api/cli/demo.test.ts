@@ -26,6 +26,10 @@ describe('accesswatch demo', () => {
       expect(summary).toMatch(/Explained by a care relationship: [\d,]+ of [\d,]+ accesses \(\d+\.\d%\)/);
       const rulesShown = [...summary.matchAll(/^ {2}[ *] (AW-[A-Z]{2}-\d{3}) /gm)].map((m) => m[1]);
       expect(rulesShown.length).toBeGreaterThanOrEqual(3);
+      // Every injected scenario is caught, by an alert or (after hours, a neighbour) a signal.
+      const scenarios = /Injected misuse caught: (\d+) of (\d+) scenarios/.exec(summary);
+      expect(Number(scenarios?.[2])).toBeGreaterThan(20);
+      expect(Number(scenarios?.[1])).toBe(Number(scenarios?.[2]));
       // Whatever the time of day it runs, the day holds breach patterns, and every one is caught and shown.
       const caught = /breach patterns (\d+) of (\d+)/.exec(summary);
       expect(Number(caught?.[2])).toBeGreaterThan(0);

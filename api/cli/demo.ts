@@ -83,7 +83,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     const posted = await postSimulation(url, adminToken, folder, manifest, options.progress);
     const explained = await readExplained(url, people.guardian, manifest.start, new Date(Date.now() + 60_000).toISOString());
     const alerts = await readAlerts(url, people.igOfficer);
-    const caught = misuseCaught(await readLabels(folder.simulation, manifest), alerts);
+    // Signals (after hours, a neighbour the organisation's care explains) catch their scenarios too.
+    const signals = await readAlerts(url, people.igOfficer, 'signal');
+    const caught = misuseCaught(await readLabels(folder.simulation, manifest), [...alerts, ...signals]);
     const toEscalate = alertToEscalate(alerts);
     const incident = toEscalate ? await escalateToIncident(url, people.igOfficer, toEscalate) : undefined;
     return { server, folder, manifest, people, posted, explained, rules: alertsByRule(alerts), alerts: alerts.length, caught, ...(incident ? { incident } : {}) };

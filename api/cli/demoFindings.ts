@@ -64,12 +64,12 @@ export async function readExplained(url: string, guardianToken: string, from: st
   return { total: accesses.total, explained: accesses.explained, rate: accesses.explainedRate ?? 0 };
 }
 
-/** Every alert of the officer's organisations, page by page (signals left out). */
-export async function readAlerts(url: string, officerToken: string): Promise<DemoAlert[]> {
+/** Every alert of the officer's organisations, page by page (or, with `raises` signal, every signal). */
+export async function readAlerts(url: string, officerToken: string, raises: 'alert' | 'signal' = 'alert'): Promise<DemoAlert[]> {
   const alerts: DemoAlert[] = [];
   let cursor: string | undefined;
   do {
-    const query = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
+    const query = new URLSearchParams({ limit: '500', ...(raises === 'signal' ? { raises } : {}), ...(cursor ? { cursor } : {}) });
     const page = await askServer(url, officerToken, 'GET', `/v1/alerts?${query}`);
     alerts.push(...(page.alerts as DemoAlert[]));
     cursor = page.nextCursor as string | undefined;
