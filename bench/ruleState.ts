@@ -12,7 +12,7 @@ import { RedisRuleState } from '../engine/rules/state/redisRuleState.js';
 import { benchRedis } from './benchRedis.js';
 
 /**
- * Rule-state throughput: set additions and counter increments a second, per adapter, in calls of
+ * Rule-state throughput: set additions, counter increments and membership questions a second, per adapter, in calls of
  * a given batch size, one call at a time (as one worker evaluating one batch does).
  * The journaled adapter also reports how long opening takes after `--replay` set additions.
  * Usage: node --import tsx bench/ruleState.ts [--items N] [--batches 1000,10000] [--adapters memory,journaled,duckdb,redis] [--replay N]
@@ -58,12 +58,16 @@ async function rate(label: string, batch: number, call: (from: number, count: nu
 
 async function measure(name: string, open: () => Promise<{ store: RuleStateStore; cleanup(): Promise<void> }>): Promise<void> {
   for (const batch of batchSizes) {
-    for (const [label, work] of [
-      ['set additions', (store: RuleStateStore) => (from: number, count: number) => store.addToSets(additions(from, count))],
-      ['counter increments', (store: RuleStateStore) => (from: number, count: number) => store.addToCounters(increments(from, count))],
+    for (const [label, work, filled] of [
+      ['set additions', (store: RuleStateStore) => (from: number, count: number) => store.addToSets(additions(from, count)), false],
+      ['counter increments', (store: RuleStateStore) => (from: number, count: number) => store.addToCounters(increments(from, count)), false],
+      // The sets filled first; then as many membership questions, half of them about members held.
+      ['membership (held)', (store: RuleStateStore) => (from: number, count: number) => store.hasMembers(additions(from, count)
+        .map(({ set, member }, i) => ({ set, member: i % 2 === 0 ? member : `x${member}` }))), true],
     ] as const) {
       const { store, cleanup } = await open();
       try {
+        if (filled) for (let from = 0; from < items; from += 10_000) await store.addToSets(additions(from, Math.min(10_000, items - from)));
         console.log(`${name.padEnd(7)} ${await rate(label, batch, work(store))}`);
       } finally {
         await store.close();
