@@ -109,6 +109,7 @@ const SAMPLES: Record<string, () => Promise<{ url: string; payload?: unknown }> 
     payload: { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString(), organisation: OWN },
   }),
   'GET /v1/alerts': () => ({ url: `/v1/alerts?organisation=${OWN}` }),
+  'GET /v1/alerts/counts': () => ({ url: `/v1/alerts/counts?organisation=${OWN}` }),
   'GET /v1/alerts/:id': () => ({ url: `/v1/alerts/${fixture.alertId}` }),
   'PATCH /v1/alerts/:id': async () => ({
     url: `/v1/alerts/${fixture.alertId}`,
@@ -205,10 +206,12 @@ describe('the permissions matrix', () => {
         }[outcome];
         // Another organisation's caller, when let in, sees nothing of A81001's.
         const leaked = outcome === 'allowed' && !('anyone' in permission) && 'own' in caller && !caller.own
-          && [OWN, fixture.alertId, fixture.incidentId].some((marker) => body.includes(marker));
+          && ([OWN, fixture.alertId, fixture.incidentId].some((marker) => body.includes(marker))
+            || (route === 'GET /v1/alerts/counts' && JSON.parse(body).total !== 0));
         // Our own callers do see it, where the route reads an organisation's data.
         const missing = outcome === 'allowed' && caller.kind === 'person' && caller.own && caller.role !== 'admin' && method === 'GET'
-          && permission.organisations !== 'none' && !body.includes(OWN) && !body.includes('AW-IA-001');
+          && permission.organisations !== 'none'
+          && (route === 'GET /v1/alerts/counts' ? !(JSON.parse(body).total > 0) : !body.includes(OWN) && !body.includes('AW-IA-001'));
         if (!expected || leaked || missing) wrong.push(`${caller.name}: expected ${outcome}${leaked ? ' without A81001 data' : missing ? ' with A81001 data' : ''}, got ${status} ${body.slice(0, 300)}`);
       }
       expect(wrong).toEqual([]);

@@ -81,6 +81,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /v1/rules/:id/backtest': { people: READERS, action: 'backtest rules', organisations: { field: 'body.organisation' } },
 
   'GET /v1/alerts': { people: READERS, action: 'read alerts', organisations: { field: 'query.organisation' } },
+  'GET /v1/alerts/counts': { people: READERS, action: 'count alerts', organisations: { field: 'query.organisation' } },
   'GET /v1/alerts/:id': { people: READERS, action: 'read alerts', organisations: 'resource' },
   'PATCH /v1/alerts/:id': { people: TRIAGERS, action: 'triage alerts', organisations: 'resource' },
   'POST /v1/alerts/bulk': { people: TRIAGERS, action: 'triage alerts', organisations: { field: 'body.filter.organisation' } },

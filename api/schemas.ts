@@ -212,3 +212,19 @@ export const backtestResultSchema = {
 
 export { assessmentBodySchema, assessmentResultSchema, icoReportSchema, incidentListSchema, incidentSchema } from './incidentSchemas.js';
 export { caldicottReportSchema } from './reportSchemas.js';
+
+/** GET /v1/alerts/counts: alerts matching the filters, by status, and in all. */
+export const alertCountsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['byStatus', 'total'],
+  properties: {
+    byStatus: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['open', 'investigating', 'dismissed', 'confirmed'],
+      properties: { open: { type: 'integer' }, investigating: { type: 'integer' }, dismissed: { type: 'integer' }, confirmed: { type: 'integer' } },
+    },
+    total: { type: 'integer' },
+  },
+} as const;

@@ -84,6 +84,26 @@ describe('alerts raised from posted access events', () => {
     expect(page.events.map((e) => [e.event.action, e.event.recordPart, e.event.patient.nhsNumber])).toContainEqual(['view', 'alert', ALICE_NHS]);
   });
 
+  it('counts alerts by status with the list\'s filters, without reading (or auditing) any', async () => {
+    t = await startTestApp();
+    await loadCareSystem(t);
+    const emis = await t.sourceKey('emis', ['A81001']);
+    const officer = await t.personToken('ola', 'ig-officer', ['A81001']);
+    const other = await t.personToken('eve', 'ig-officer', ['RRK']);
+    await post(t, '/v1/access-events', emis, [aliceViews(UNRELATED_NHS, 'snoop-1'), aliceViews(OTHER_NHS, 'snoop-2'), aliceViews(ALICE_NHS, 'own-1')]);
+    const listed = (await t.deployment.store.queryAlerts({ organisations: ['A81001'], raises: 'alert', limit: 100 })).alerts;
+    const counts = await get(t, '/v1/alerts/counts', officer);
+    expect(counts).toEqual({ byStatus: { open: listed.length, investigating: 0, dismissed: 0, confirmed: 0 }, total: listed.length });
+    expect(listed.length).toBeGreaterThan(2);
+    const ownRecord = await get(t, `/v1/alerts/counts?rule=AW-IA-001&patient=${ALICE_NHS}`, officer);
+    expect(ownRecord.byStatus.open).toBe(listed.filter((a) => a.ruleId === 'AW-IA-001').length);
+    expect((await get(t, '/v1/alerts/counts', other)).total).toBe(0);
+    await get(t, '/v1/alerts/counts?organisation=A81001', other, 403);
+    await get(t, '/v1/alerts/counts?status=open', officer, 400);
+    const audit = await t.deployment.store.queryEvents({ organisations: ['A81001'], system: 'accesswatch', limit: 10 });
+    expect(audit.events).toEqual([]);
+  });
+
   it('holds back what a suppression covers until it expires, and refuses bad suppressions', async () => {
     t = await startTestApp();
     await loadCareSystem(t);

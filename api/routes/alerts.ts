@@ -10,7 +10,7 @@ import { InvalidCursorError } from '../../engine/store/cursor.js';
 import type { AlertQuery, Store } from '../../engine/store/port.js';
 import { ApiError } from '../errors.js';
 import { callerPerson, inCallersOrganisations } from '../permissions.js';
-import { alertPageSchema, alertSchema, errorResponses, suppressionSchema, userRiskSchema } from '../schemas.js';
+import { alertCountsSchema, alertPageSchema, alertSchema, errorResponses, suppressionSchema, userRiskSchema } from '../schemas.js';
 import { recordPatientReads } from '../selfAudit.js';
 
 export interface AlertRoutesOptions {
@@ -95,6 +95,26 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     const page = await options.store.queryAlerts(alertQueryOf(person, request.query, { raises, limit, cursor })).catch(unavailable);
     await recordPatientReads(person, alertReads(page.alerts), options.sink);
     return page;
+  });
+
+  app.get<{ Querystring: Omit<AlertFilter, 'status'> & { raises?: 'alert' | 'signal' } }>('/v1/alerts/counts', {
+    schema: {
+      summary: 'How many alerts of your organisations match the filters, by status (counted, not read: nothing is audited as a patient read)',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...Object.fromEntries(Object.entries(alertFilterProperties).filter(([name]) => name !== 'status')),
+          raises: { type: 'string', enum: ['alert', 'signal'], default: 'alert' },
+        },
+      },
+      response: { 200: alertCountsSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    const person = callerPerson(request);
+    const { status: _status, limit: _limit, cursor: _cursor, ...filter } = alertQueryOf(person, request.query, { raises: request.query.raises, limit: 1 });
+    const byStatus = await options.store.countAlerts(filter).catch(unavailable);
+    return { byStatus, total: Object.values(byStatus).reduce((sum, n) => sum + n, 0) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/alerts/:id', {

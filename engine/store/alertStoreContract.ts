@@ -126,6 +126,27 @@ export function alertStoreContract(name: string, makeStore: () => Promise<Store>
       expect(await rules({ from: '2026-11-20T09:45:00Z', to: '2026-11-20T09:41:00Z' })).toEqual(['after-hours']);
     });
 
+    it('counts alerts by status with the same filters, in the caller\'s organisations only', async () => {
+      const subject = update([1]).subject;
+      await store.recordAlerts([
+        update([1]),
+        update([30], { ruleId: 'family-record', severity: 'high', subject: { ...subject, userId: 'G7654321' } }),
+        update([40], { ruleId: 'after-hours', severity: 'low', raises: 'signal', subject: { ...subject, nhsNumber: '9434765870' } }),
+        update([50], { subject: { ...subject, organisation: 'RRK' } }),
+      ], at(1));
+      const family = (await query({ ruleId: 'family-record' }))[0];
+      const [outcome] = await store.updateAlerts([{ id: family.id, expectedVersion: family.version, entry: { at: at(2), by: 'person-ola', byName: 'ola', from: 'open', to: 'dismissed', reason: 'duplicate' } }]);
+      expect(outcome.outcome).toBe('changed');
+      await visible();
+      const none = { open: 0, investigating: 0, dismissed: 0, confirmed: 0 };
+      expect(await store.countAlerts({ organisations: ['A81001'], raises: 'alert' })).toEqual({ ...none, open: 1, dismissed: 1 });
+      expect(await store.countAlerts({ organisations: ['A81001', 'RRK'] })).toEqual({ ...none, open: 3, dismissed: 1 });
+      expect(await store.countAlerts({ organisations: ['A81001', 'RRK'], ruleId: 'co-worker-record', userId: 'G1234567' })).toEqual({ ...none, open: 2 });
+      expect(await store.countAlerts({ organisations: ['A81001'], raises: 'signal', nhsNumber: '9434765870', severity: 'low' })).toEqual({ ...none, open: 1 });
+      expect(await store.countAlerts({ organisations: ['A81001', 'RRK'], from: '2026-11-20T09:45:00Z' })).toEqual({ ...none, open: 1 });
+      expect(await store.countAlerts({ organisations: [] })).toEqual(none);
+    });
+
     it('pages newest last seen first with a cursor, without gaps or repeats', async () => {
       const updates = Array.from({ length: 25 }, (_, n) =>
         update([n % 10], { subject: { organisation: 'A81001', userId: `G${String(n).padStart(7, '0')}` } }));

@@ -1,4 +1,4 @@
-import type { Alert, AlertStatus, AlertUpdate, Severity, Suppression } from '../alerts/alert.js';
+import { ALERT_STATUSES, type Alert, type AlertStatus, type AlertUpdate, type Severity, type Suppression } from '../alerts/alert.js';
 import type { AlertChange, AlertChangeOutcome } from '../alerts/triage.js';
 import type { StoredEvent } from '../events/accessEvent.js';
 import type { Incident, IncidentStatus } from '../incidents/incident.js';
@@ -181,6 +181,19 @@ export interface AlertQuery {
   cursor?: string;
 }
 
+/** The filters of an AlertQuery, without its paging. */
+export type AlertFilter = Omit<AlertQuery, 'limit' | 'cursor' | 'omitEvidence'>;
+
+/** What `countAlerts` filters on: every filter but the status (it counts by status). */
+export type AlertCountQuery = Omit<AlertFilter, 'status'>;
+
+/** Alerts matching a filter, by status. */
+export type AlertCounts = Record<AlertStatus, number>;
+
+export function emptyAlertCounts(): AlertCounts {
+  return Object.fromEntries(ALERT_STATUSES.map((status) => [status, 0])) as AlertCounts;
+}
+
 export interface AlertPage {
   alerts: Alert[];
   nextCursor?: string;
@@ -205,6 +218,8 @@ export interface AlertStore {
   /** One outcome per change, in order; one round trip for the batch (plus one per alert changed meanwhile). */
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]>;
   queryAlerts(query: AlertQuery): Promise<AlertPage>;
+  /** How many alerts match the filters, by status: every match counted, none read. */
+  countAlerts(query: AlertCountQuery): Promise<AlertCounts>;
   getAlert(id: string): Promise<Alert | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
   /** Suppressions of these organisations that have not expired at `now`. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
+import type { Alert, AlertStatus, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import { groupByOpenAlert, mergeUpdates, openAlertKey, type RecordedAlerts } from '../../alerts/openAlerts.js';
 import { isReopening, planAlertChange, withTriageDefaults, type AlertChange, type AlertChangeOutcome } from '../../alerts/triage.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { AlertPage, AlertQuery } from '../port.js';
+import { emptyAlertCounts, type AlertCountQuery, type AlertCounts, type AlertFilter, type AlertPage, type AlertQuery } from '../port.js';
 
 /**
  * Alerts and suppressions in DuckDB. Each alert is kept whole as JSON (`alert`) beside the
@@ -101,7 +101,7 @@ export async function recordAlerts(connection: DuckDBConnection, updates: AlertU
 const EQUAL_FILTERS = [
   ['status', 'status'], ['rule_id', 'ruleId'], ['severity', 'severity'], ['user_id', 'userId'], ['nhs_number', 'nhsNumber'],
   ['organisation', 'organisation'], ['raises', 'raises'],
-] as const satisfies readonly (readonly [string, keyof AlertQuery])[];
+] as const satisfies readonly (readonly [string, keyof AlertFilter])[];
 
 /** Throws a RangeError unless the page size is a whole number of at least 1. */
 export function checkAlertLimit(limit: number): void {
@@ -114,14 +114,8 @@ export interface AlertPageText {
   nextCursor?: string;
 }
 
-/**
- * One page of alerts (see queryAlerts) as one JSON array text, made by DuckDB: one string
- * crosses into JavaScript instead of one per alert, which costs a third less for large pages.
- */
-export async function queryAlertsText(connection: DuckDBConnection, query: AlertQuery): Promise<AlertPageText> {
-  checkAlertLimit(query.limit);
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.organisations.length === 0) return { alerts: '[]' };
+/** The WHERE conditions and parameters of an alert query's filters (not its cursor). */
+function alertConditions(query: AlertFilter): { where: string[]; params: Record<string, string> } {
   const where = [`organisation IN (SELECT unnest(${varchars('organisations')}))`];
   const params: Record<string, string> = { organisations: JSON.stringify(query.organisations) };
   for (const [column, field] of EQUAL_FILTERS) {
@@ -132,6 +126,28 @@ export async function queryAlertsText(connection: DuckDBConnection, query: Alert
   }
   if (query.from !== undefined) { where.push('last_seen_at >= $from::TIMESTAMPTZ'); params.from = query.from; }
   if (query.to !== undefined) { where.push('first_seen_at < $to::TIMESTAMPTZ'); params.to = query.to; }
+  return { where, params };
+}
+
+/** How many alerts match a query's filters, by status (see AlertStore.countAlerts). */
+export async function countAlerts(connection: DuckDBConnection, query: AlertCountQuery): Promise<AlertCounts> {
+  const counts = emptyAlertCounts();
+  if (query.organisations.length === 0) return counts;
+  const { where, params } = alertConditions(query);
+  const rows = (await connection.runAndReadAll(`SELECT status, count(*) FROM alerts WHERE ${where.join(' AND ')} GROUP BY status`, params)).getRows();
+  for (const [status, count] of rows) counts[String(status) as AlertStatus] = Number(count);
+  return counts;
+}
+
+/**
+ * One page of alerts (see queryAlerts) as one JSON array text, made by DuckDB: one string
+ * crosses into JavaScript instead of one per alert, which costs a third less for large pages.
+ */
+export async function queryAlertsText(connection: DuckDBConnection, query: AlertQuery): Promise<AlertPageText> {
+  checkAlertLimit(query.limit);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  if (query.organisations.length === 0) return { alerts: '[]' };
+  const { where, params } = alertConditions(query);
   if (after) {
     where.push('(epoch_us(last_seen_at), id) < ($afterMicros::BIGINT, $afterId)');
     params.afterMicros = String(after.micros);

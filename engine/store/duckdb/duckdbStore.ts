@@ -9,7 +9,7 @@ import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '.
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
+import type { AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
@@ -332,6 +332,10 @@ export class DuckdbStore implements Store {
 
   queryAlerts(query: AlertQuery): Promise<AlertPage> {
     return alerts.queryAlerts(this.read, query);
+  }
+
+  countAlerts(query: AlertCountQuery): Promise<AlertCounts> {
+    return alerts.countAlerts(this.read, query);
   }
 
   /** queryAlerts with the page as JSON text (as the store thread sends it: far cheaper than cloning objects). */

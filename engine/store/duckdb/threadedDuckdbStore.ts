@@ -6,7 +6,7 @@ import { eventRowsOf } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
 import { alertPageFromText, type AlertPageText } from './alertTables.js';
@@ -102,6 +102,7 @@ export class ThreadedDuckdbStore implements Store {
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
   /** Pages cross from the store thread as JSON text, parsed here: cloning thousands of alert objects costs several times more. */
   async queryAlerts(query: AlertQuery): Promise<AlertPage> { return alertPageFromText(await this.call<AlertPageText>('queryAlertsText', [query])); }
+  countAlerts(query: AlertCountQuery): Promise<AlertCounts> { return this.call('countAlerts', [query]); }
   getAlert(id: string): Promise<Alert | undefined> { return this.call('getAlert', [id]); }
   putSuppression(suppression: Suppression): Promise<void> { return this.call('putSuppression', [suppression]); }
   activeSuppressions(organisations: string[] | 'all', now: string): Promise<Suppression[]> { return this.call('activeSuppressions', [organisations, now]); }

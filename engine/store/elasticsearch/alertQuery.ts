@@ -1,6 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { Alert, Suppression } from '../../alerts/alert.js';
-import type { AlertPage, AlertQuery } from '../port.js';
+import { ALERT_STATUSES, type Alert, type AlertStatus, type Suppression } from '../../alerts/alert.js';
+import { emptyAlertCounts, type AlertCountQuery, type AlertCounts, type AlertFilter, type AlertPage, type AlertQuery } from '../port.js';
 import { alertFrom, type AlertDocument } from './alertDocuments.js';
 import { requestErrorStatus } from './bulkRetry.js';
 import { MAX_PAGE_SIZE, cursorAfter, searchAfterFrom } from './eventQuery.js';
@@ -15,10 +15,10 @@ import { MAX_HITS } from './referenceDocuments.js';
  */
 
 /** Fields of an AlertQuery matched exactly, each a keyword field of the same name. */
-const EXACT_FILTERS = ['status', 'ruleId', 'severity', 'userId', 'nhsNumber', 'organisation', 'raises'] as const satisfies readonly (keyof AlertQuery)[];
+const EXACT_FILTERS = ['status', 'ruleId', 'severity', 'userId', 'nhsNumber', 'organisation', 'raises'] as const satisfies readonly (keyof AlertFilter)[];
 
 /** The filters of a query; `organisations` (the caller's scope) is always applied. */
-export function alertFilters(query: AlertQuery): estypes.QueryDslQueryContainer[] {
+export function alertFilters(query: AlertFilter): estypes.QueryDslQueryContainer[] {
   const filters: estypes.QueryDslQueryContainer[] = [{ terms: { organisation: query.organisations } }];
   for (const field of EXACT_FILTERS) {
     const value = query[field];
@@ -71,6 +71,36 @@ export async function queryAlerts(client: Client, names: IndexNames, query: Aler
   const request = alertSearchRequest(names, query); // checks limit and cursor even when nothing can match
   if (query.organisations.length === 0) return { alerts: [] };
   return alertPageFrom(await client.search<AlertDocument>(request), query.limit);
+}
+
+/** The search that counts alerts matching the filters by status: no hits, one terms aggregation. */
+export function alertCountsRequest(names: IndexNames, query: AlertCountQuery): estypes.SearchRequest {
+  return {
+    index: names.alerts,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: 0,
+    track_total_hits: false,
+    query: { bool: { filter: alertFilters(query) } },
+    aggs: { byStatus: { terms: { field: 'status', size: ALERT_STATUSES.length } } },
+  };
+}
+
+/** The counts a {@link alertCountsRequest} answered (a status with no alerts has no bucket: 0). */
+export function alertCountsFrom(response: estypes.SearchResponse<unknown, Record<string, estypes.AggregationsAggregate>>): AlertCounts {
+  const counts = emptyAlertCounts();
+  const byStatus = response.aggregations?.byStatus as estypes.AggregationsStringTermsAggregate | undefined;
+  const buckets = byStatus?.buckets ?? [];
+  for (const bucket of Array.isArray(buckets) ? buckets : Object.values(buckets)) {
+    const status = String(bucket.key) as AlertStatus;
+    if (status in counts) counts[status] = bucket.doc_count;
+  }
+  return counts;
+}
+
+export async function countAlerts(client: Client, names: IndexNames, query: AlertCountQuery): Promise<AlertCounts> {
+  if (query.organisations.length === 0) return emptyAlertCounts();
+  return alertCountsFrom(await client.search(alertCountsRequest(names, query)));
 }
 
 /** The alert with this id, read in real time; undefined when there is none (or no alerts index yet). */

@@ -186,6 +186,7 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     recordAlerts: (updates, now) => recordAlerts(sender, names, updates, now),
     updateAlerts: (changes) => updateAlerts(sender, names, changes),
     queryAlerts: (query) => alertQuery.queryAlerts(client, names, query),
+    countAlerts: (query) => alertQuery.countAlerts(client, names, query),
     getAlert: (id) => alertQuery.getAlert(client, names, id),
     putSuppression: (suppression) => alertQuery.putSuppression(client, names, suppression),
     activeSuppressions: (organisations, now) => alertQuery.activeSuppressions(client, names, organisations, now),
