@@ -210,4 +210,22 @@ describe('who may see and change incidents', () => {
     expect(mixed.error.message).toMatch(new RegExp(`^alertIds: an incident is of one organisation, but these alerts are of 2 \\(A81001: ${ours.id}; RRK: ${theirs.id}\\)`));
     expect((await json('POST', '/v1/incidents', tokens.both, 201, body([theirs.id]))).organisation).toBe('RRK');
   });
+
+  it('adds alerts of its organisation to an incident until it is closed, naming what is wrong otherwise', async () => {
+    const own = await alertOf('AW-IA-001');
+    const snoop = await alertOf('AW-LR-001', OTHER_NHS);
+    const theirs = (await json('GET', '/v1/alerts?organisation=RRK', tokens.both, 200)).alerts[0];
+    const opened = await json('POST', '/v1/incidents', tokens.both, 201, { title: 'Alice', description: 'Alice looked', alertIds: [own.id] });
+    const added = await json('PATCH', `/v1/incidents/${opened.id}`, tokens.both, 200, { version: opened.version, addAlertIds: [snoop.id, own.id] });
+    expect(added.alertIds).toEqual([own.id, snoop.id]);
+    expect(added.version).toBe(opened.version + 1);
+    expect((await json('GET', `/v1/incidents/${opened.id}`, tokens.both, 200)).alertIds).toEqual([own.id, snoop.id]);
+    const other = await json('PATCH', `/v1/incidents/${opened.id}`, tokens.both, 400, { version: added.version, addAlertIds: [theirs.id] });
+    expect(other.error.message).toBe(`addAlertIds: the incident is of A81001, but these alerts are of RRK`);
+    const hidden = await json('PATCH', `/v1/incidents/${opened.id}`, tokens.officer, 404, { version: added.version, addAlertIds: ['no-such-alert'] });
+    expect(hidden.error.message).toBe('addAlertIds: no alert no-such-alert in your organisations');
+    await call('PATCH', `/v1/incidents/${opened.id}`, tokens.both, 409, { version: opened.version, addAlertIds: [snoop.id] });
+    await call('PATCH', `/v1/incidents/${opened.id}`, tokens.auditor, 403, { version: added.version, addAlertIds: [snoop.id] });
+  });
 });
+

@@ -21,16 +21,16 @@ const PAGE = 500;
  * The incident's alerts: each must exist in the caller's organisations (404 naming it otherwise),
  * all of one organisation, and none dismissed.
  */
-async function alertsOfNewIncident(store: Store, alertIds: string[], person: Person): Promise<Alert[]> {
+async function alertsOfNewIncident(store: Store, alertIds: string[], person: Person, field = 'alertIds'): Promise<Alert[]> {
   const alerts = await Promise.all(alertIds.map((id) => store.getAlert(id))).catch(storeUnavailable);
-  const found = alerts.map((alert, position) => inCallersOrganisations(person, alert, `alertIds: no alert ${alertIds[position]} in your organisations`));
+  const found = alerts.map((alert, position) => inCallersOrganisations(person, alert, `${field}: no alert ${alertIds[position]} in your organisations`));
   const organisations = [...new Set(found.map((alert) => alert.organisation))];
   if (organisations.length > 1) {
     const which = organisations.map((organisation) => `${organisation}: ${found.filter((a) => a.organisation === organisation).map((a) => a.id).join(', ')}`);
-    throw new ApiError('AW_ERR_VALIDATION', `alertIds: an incident is of one organisation, but these alerts are of ${organisations.length} (${which.join('; ')})`);
+    throw new ApiError('AW_ERR_VALIDATION', `${field}: an incident is of one organisation, but these alerts are of ${organisations.length} (${which.join('; ')})`);
   }
   const dismissed = found.find((alert) => alert.status === 'dismissed');
-  if (dismissed) throw new ApiError('AW_ERR_VALIDATION', `alertIds: alert ${dismissed.id} was dismissed; reopen and confirm it first, or leave it out`);
+  if (dismissed) throw new ApiError('AW_ERR_VALIDATION', `${field}: alert ${dismissed.id} was dismissed; reopen and confirm it first, or leave it out`);
   return found;
 }
 
@@ -116,17 +116,21 @@ export async function incidentRoutes(app: FastifyInstance, options: IncidentRout
     return incidentView(await incidentInScope(store, request.params.id, person), nowOf(options), thresholds);
   });
 
-  app.patch<{ Params: { id: string }; Body: { version: number; status?: IncidentStatus; note?: string } }>('/v1/incidents/:id', {
+  app.patch<{ Params: { id: string }; Body: { version: number; status?: IncidentStatus; note?: string; addAlertIds?: string[] } }>('/v1/incidents/:id', {
     schema: {
-      summary: 'Move an incident on (open → reported → closed) or add a note; name the version you read (409 if it changed)',
+      summary: 'Move an incident on (open → reported → closed), add a note or add alerts; name the version you read (409 if it changed)',
       params: idParamsSchema,
       body: {
         type: 'object',
         additionalProperties: false,
         required: ['version'],
-        anyOf: [{ required: ['status'] }, { required: ['note'] }],
+        anyOf: [{ required: ['status'] }, { required: ['note'] }, { required: ['addAlertIds'] }],
         properties: {
           version: { type: 'integer', minimum: 1 },
+          addAlertIds: {
+            type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 },
+            description: 'Alerts of the incident\'s organisation to add to it (not dismissed; until it is closed)',
+          },
           status: { type: 'string', enum: INCIDENT_STATUSES, description: 'reported records the ICO report as it stands now (as POST .../ico-report does)' },
           note: { type: 'string', minLength: 1, maxLength: 10_000 },
         },
@@ -135,15 +139,21 @@ export async function incidentRoutes(app: FastifyInstance, options: IncidentRout
     },
   }, async (request) => {
     const person = callerPerson(request);
-    const { version, status, note } = request.body;
+    const { version, status, note, addAlertIds } = request.body;
     const incident = await incidentInScope(store, request.params.id, person);
     checkVersion(incident, version);
+    if (addAlertIds) {
+      const added = await alertsOfNewIncident(store, addAlertIds, person, 'addAlertIds');
+      if (added[0].organisation !== incident.organisation) {
+        throw new ApiError('AW_ERR_VALIDATION', `addAlertIds: the incident is of ${incident.organisation}, but these alerts are of ${added[0].organisation}`);
+      }
+    }
     const now = nowOf(options);
     // Reporting from PATCH records the report as it stands now, as POST .../ico-report would.
     const report = status === 'reported' && incident.status === 'open'
       ? { submittedAt: now, submittedBy: person.id, content: await reportToSend(options, incident, now) }
       : undefined;
-    const next = byTheRules(() => changeIncident(incident, { status: report ? undefined : status, note, report, by: person.id, at: now }));
+    const next = byTheRules(() => changeIncident(incident, { status: report ? undefined : status, note, report, addAlertIds, by: person.id, at: now }));
     const saved = await saveIncident(store, incident, next);
     request.log.info({ module: 'incidents', incidentId: saved.id, status: saved.status, version: saved.version }, 'incident changed');
     return incidentView(saved, now, thresholds);

@@ -80,6 +80,8 @@ describe('changing an incident', () => {
     const closed = change(reported, { status: 'closed' });
     expect(() => change(closed, { status: 'open' })).toThrow(/closed incident takes notes only/);
     expect(() => change(closed, { report: sent(after(40)) })).toThrow(/closed incident takes notes only/);
+    expect(() => change(closed, { addAlertIds: ['a-9'] })).toThrow(/^addAlertIds: the incident is closed; a closed incident takes notes only$/);
+    expect(change(reported, { addAlertIds: ['a-9', 'a-1'] }).alertIds).toEqual(['a-1', 'a-2', 'a-9']);
     expect(() => recordAssessment(closed, assessment(4, 4))).toThrow(/closed/);
     expect(change(closed, { note: 'Lessons learned shared with the team' })).toMatchObject({ status: 'closed', version: closed.version + 1 });
     expect(change(reported, { status: 'reported', note: 'same status, a note' })).toMatchObject({ status: 'reported', statusHistory: reported.statusHistory });

@@ -46,6 +46,8 @@ export interface IncidentChange {
   note?: string;
   /** A report sent to the ICO, recorded as the next phase; it marks an open incident reported. */
   report?: Omit<IcoReportPhase, 'phase'>;
+  /** More alerts behind the incident (the caller checks they are of its organisation); those already in it are left as they are. */
+  addAlertIds?: string[];
   /** The person's stable id. */
   by: string;
   at: string;
@@ -67,7 +69,8 @@ export function latestDecision(incident: Incident): ReportingDecision | undefine
  * Applies a change, returning the next version. Status moves forward only: open → reported (by
  * recording the report sent, so that what was sent is kept), reported → closed, and open → closed
  * only once a Caldicott guardian has decided not to report, with a reason (Article 33(5)).
- * Later reports of a reported incident are kept as further phases. A closed incident takes notes only.
+ * Later reports of a reported incident are kept as further phases. Alerts may be added until it is
+ * closed. A closed incident takes notes only.
  */
 export function changeIncident(incident: Incident, change: IncidentChange): Incident {
   const next: Incident = { ...incident, version: incident.version + 1, updatedAt: change.at };
@@ -83,6 +86,10 @@ export function changeIncident(incident: Incident, change: IncidentChange): Inci
   if (change.status !== undefined && change.status !== next.status) {
     checkStatusChange(next, change.status);
     move(change.status);
+  }
+  if (change.addAlertIds !== undefined && change.addAlertIds.length > 0) {
+    if (incident.status === 'closed') throw new IncidentRuleError('addAlertIds: the incident is closed; a closed incident takes notes only');
+    next.alertIds = [...new Set([...incident.alertIds, ...change.addAlertIds])];
   }
   if (change.note !== undefined) next.notes = [...incident.notes, { at: change.at, by: change.by, text: change.note }];
   return next;
