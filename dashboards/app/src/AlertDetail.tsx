@@ -54,6 +54,7 @@ export function AlertDetail({ id, back, openIncident }: { id: string; back: () =
       {suppression && <p role="status">Similar alerts of this rule for {suppression.userId}{suppression.nhsNumber ? ' and this patient' : ''} are suppressed until {when(suppression.expiresAt)}.</p>}
       {alert.resolution && <p>Resolution: {alert.resolution.reason ? `${alert.resolution.reason}. ` : ''}{alert.resolution.note ?? ''} ({alert.resolution.byName}, {when(alert.resolution.at)})</p>}
       {alert.status === 'confirmed' && <CreateIncident alert={alert} created={openIncident} />}
+      {alert.status === 'confirmed' && <AddToIncident alert={alert} added={openIncident} />}
       <Evidence alert={alert} />
       {alert.userId && <RecentAccesses path={`/v1/users/${encodeURIComponent(alert.userId)}/accesses`} subject="user"
         label={`Show ${alert.userId}'s recent activity`} caption={`What ${alert.userId} did recently`} />}
@@ -224,6 +225,41 @@ function CreateIncident({ alert, created }: { alert: Json; created: (id: string)
       <label htmlFor="incident-description">Description</label>
       <textarea id="incident-description" required rows={3} cols={60} value={description} onChange={(e) => setDescription(e.target.value)} />
       <p><button className="primary" type="submit">Open incident</button></p>
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
+/** Adds a confirmed alert to an incident of its organisation that is not closed (PATCH with `addAlertIds`). */
+function AddToIncident({ alert, added }: { alert: Json; added: (id: string) => void }) {
+  const [incidents, setIncidents] = useState<Json[] | undefined>();
+  const [chosen, setChosen] = useState('');
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    api.get('/v1/incidents?limit=200').then((read) => {
+      const open = (read.incidents as Json[]).filter((i) => i.organisation === alert.organisation && i.status !== 'closed' && !i.alertIds.includes(alert.id));
+      setIncidents(open);
+      setChosen(open[0]?.id ?? '');
+    }, setError);
+  }, [alert.id, alert.organisation]);
+  if (!incidents || incidents.length === 0) return <ErrorText error={error} />;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const incident = incidents.find((i) => i.id === chosen);
+    if (!incident) return;
+    try {
+      await api.send('PATCH', `/v1/incidents/${incident.id}`, { version: incident.version, addAlertIds: [alert.id] });
+      added(incident.id);
+    } catch (failure) { setError(failure); }
+  };
+  return (
+    <form className="card" onSubmit={submit}>
+      <h3>Or add it to an incident of {alert.organisation}</h3>
+      <label htmlFor="add-to-incident">Incident</label>
+      <select id="add-to-incident" value={chosen} onChange={(e) => setChosen(e.target.value)}>
+        {incidents.map((i) => <option key={i.id} value={i.id}>{i.title} ({i.status}, {i.alertIds.length} alert{i.alertIds.length === 1 ? '' : 's'})</option>)}
+      </select>
+      <p><button type="submit">Add to incident</button></p>
       <ErrorText error={error} />
     </form>
   );
