@@ -76,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before any route: each is checked against api/permissions.ts as it is registered.
   enforcePermissions(app, authenticator);
   // The dashboards web app's files: open to anyone, as they hold no data (the app calls the API with the person's token).
-  await app.register(webAppRoutes, {});
+  await app.register(webAppRoutes, { ...(config.oidc?.webApp ? { oidc: config.oidc.webApp } : {}) });
   await app.register(swagger, {
     openapi: { info: { title: 'accesswatch API', version: '0.1.0', description: 'Record access audit and breach detection for health and social care.' } },
   });

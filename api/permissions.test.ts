@@ -69,6 +69,7 @@ const SAMPLES: Record<string, () => Promise<{ url: string; payload?: unknown }> 
   'GET /readyz': () => ({ url: '/readyz' }),
   'GET /openapi.json': () => ({ url: '/openapi.json' }),
   'GET /': () => ({ url: '/' }),
+  'GET /v1/auth/oidc': () => ({ url: '/v1/auth/oidc' }),
   // A file of the built web app (`npm ci` builds it; unbuilt, this and `GET /` fail).
   'GET /assets/:file': () => ({ url: `/assets/${readdirSync(new URL('../dashboards/app/dist/assets', import.meta.url)).find((file) => file.endsWith('.js'))}` }),
   'GET /v1/schemas/access-event': () => ({ url: '/v1/schemas/access-event' }),

@@ -56,6 +56,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /openapi.json': open('read the OpenAPI document'),
   'GET /': open('load the dashboards web app'),
   'GET /assets/:file': open('load the web app\'s files'),
+  'GET /v1/auth/oidc': open('read how the web app signs in through the identity provider'),
   'GET /v1/schemas/access-event': open('read the access event schema'),
   'GET /v1/schemas/staff': open('read the staff schema'),
   'GET /v1/schemas/patients': open('read the patient schema'),

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { OidcWebApp } from '../engine/auth/oidcClaims.js';
 
 /** Where `vite build` writes the dashboards app (from api/ or, compiled, dist/api/). */
 function defaultDistDir(): string {
@@ -28,8 +29,19 @@ const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(js|css|svg|png|ico|woff2)$/;
  * every data call it makes goes to the API with the person's bearer token. Its routes are kept
  * out of the OpenAPI document. Without a build, `/` says how to make one.
  */
-export async function webAppRoutes(app: FastifyInstance, options: { distDir?: string }): Promise<void> {
+export async function webAppRoutes(app: FastifyInstance, options: { distDir?: string; oidc?: OidcWebApp }): Promise<void> {
   const distDir = options.distDir ?? defaultDistDir();
+  // Signing in through the identity provider, the page calls its token endpoint (and nothing else outside).
+  const connect = options.oidc ? `connect-src 'self' ${new URL(options.oidc.tokenUrl).origin}; ` : '';
+  const policy = `default-src 'self'; ${connect}img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'`;
+
+  /** GET /v1/auth/oidc: whether the web app may sign people in through the provider, and how (no secret: a public client). */
+  app.get('/v1/auth/oidc', { schema: { hide: true } }, async (_request, reply) => {
+    security(reply);
+    return options.oidc
+      ? { enabled: true, clientId: options.oidc.clientId, authorizationUrl: options.oidc.authorizationUrl, tokenUrl: options.oidc.tokenUrl, scope: options.oidc.scope }
+      : { enabled: false };
+  });
   const security = (reply: import('fastify').FastifyReply) => reply
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer');
@@ -42,7 +54,7 @@ export async function webAppRoutes(app: FastifyInstance, options: { distDir?: st
         .send('The dashboards web app is not built: run `npm run build` (or `npm ci`), then reload.\n');
     }
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')
-      .header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+      .header('content-security-policy', policy)
       .send(html);
   });
 

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
@@ -42,6 +43,13 @@ export interface LocalIdentityProvider {
   publish(kids: string[]): void;
   /** A signed token with `iss`, `aud`, `iat` and `exp` filled in, plus `claims`. */
   sign(claims: JWTPayload, options?: SignOptions): Promise<string>;
+  /** Its authorization and token endpoints (the authorization code flow with PKCE, for the web app). */
+  authorizationUrl: string;
+  tokenUrl: string;
+  /** Who signs in at the next visit to the authorization endpoint (the person at the provider's page), for this client. */
+  signInNext(claims: JWTPayload, clientId: string): void;
+  /** How many codes the token endpoint has exchanged. */
+  exchanges(): number;
   /** Stops serving the JWKS (the provider is down). */
   stop(): Promise<void>;
 }
@@ -51,7 +59,50 @@ export async function startIdentityProvider(audience = 'accesswatch'): Promise<L
   const keys = new Map<string, SigningKey>();
   let published: string[] = [];
   let fetches = 0;
+  let next: { claims: JWTPayload; clientId: string } | undefined;
+  const codes = new Map<string, { claims: JWTPayload; clientId: string; redirectUri: string; challenge: string }>();
+  let exchanges = 0;
   const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://provider');
+    if (url.pathname === '/authorize') {
+      // The person at the provider's page is `next`: the provider sends them straight back with a code.
+      const q = url.searchParams;
+      if (!next || q.get('client_id') !== next.clientId || q.get('response_type') !== 'code' || q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) {
+        response.writeHead(400, { 'content-type': 'text/plain' }).end('bad authorization request');
+        return;
+      }
+      const code = randomUUID();
+      codes.set(code, { claims: next.claims, clientId: next.clientId, redirectUri: q.get('redirect_uri')!, challenge: q.get('code_challenge')! });
+      const back = new URL(q.get('redirect_uri')!);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', q.get('state') ?? '');
+      response.writeHead(302, { location: back.toString() }).end();
+      return;
+    }
+    if (url.pathname === '/token') {
+      const cors = { 'access-control-allow-origin': request.headers.origin ?? '*', 'content-type': 'application/json' };
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type' }).end();
+        return;
+      }
+      let body = '';
+      request.on('data', (chunk) => { body += chunk; });
+      request.on('end', () => {
+        const form = new URLSearchParams(body);
+        const issued = codes.get(form.get('code') ?? '');
+        const verifier = form.get('code_verifier') ?? '';
+        const ok = issued && form.get('grant_type') === 'authorization_code' && form.get('client_id') === issued.clientId
+          && form.get('redirect_uri') === issued.redirectUri && createHash('sha256').update(verifier).digest('base64url') === issued.challenge;
+        if (!ok) {
+          response.writeHead(400, cors).end(JSON.stringify({ error: 'invalid_grant' }));
+          return;
+        }
+        codes.delete(form.get('code')!);
+        exchanges += 1;
+        void provider.sign(issued.claims).then((token) => response.writeHead(200, cors).end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 300 })));
+      });
+      return;
+    }
     if (request.url !== '/jwks.json') {
       response.writeHead(404).end();
       return;
@@ -66,7 +117,11 @@ export async function startIdentityProvider(audience = 'accesswatch'): Promise<L
   const provider: LocalIdentityProvider = {
     issuer,
     jwksUrl: `${issuer}/jwks.json`,
+    authorizationUrl: `${issuer}/authorize`,
+    tokenUrl: `${issuer}/token`,
     audience,
+    signInNext(claims, clientId) { next = { claims, clientId }; },
+    exchanges: () => exchanges,
     fetches: () => fetches,
     async addKey(alg, options = {}) {
       const kid = options.kid ?? `${alg.toLowerCase()}-${keys.size + 1}`;

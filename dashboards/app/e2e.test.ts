@@ -70,7 +70,7 @@ describe('the dashboards web app', () => {
     page.setDefaultTimeout(8000);
     await page.goto(base);
     await page.getByLabel('Access token').fill(bearer);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     return page;
   };
   const rowOf = (page: Page, text: string) => page.getByRole('row').filter({ hasText: text });
@@ -81,7 +81,12 @@ describe('the dashboards web app', () => {
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     // People sign in with local tokens, or with their identity provider's tokens.
     idp = await startIdentityProvider();
-    t = await startTestApp({ env: { ACCESSWATCH_OIDC_ISSUER: idp.issuer, ACCESSWATCH_OIDC_AUDIENCE: idp.audience, ACCESSWATCH_OIDC_JWKS_URL: idp.jwksUrl } });
+    t = await startTestApp({
+      env: {
+        ACCESSWATCH_OIDC_ISSUER: idp.issuer, ACCESSWATCH_OIDC_AUDIENCE: idp.audience, ACCESSWATCH_OIDC_JWKS_URL: idp.jwksUrl,
+        ACCESSWATCH_OIDC_CLIENT_ID: 'accesswatch-web', ACCESSWATCH_OIDC_AUTHORIZATION_URL: idp.authorizationUrl, ACCESSWATCH_OIDC_TOKEN_URL: idp.tokenUrl,
+      },
+    });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     await api('POST', '/v1/reference/staff', ADMIN_TOKEN, [
       { userId: 'alice', organisation: 'A81001', name: 'Alice', surname: 'Jones', role: 'R8000', roleClass: 'clinical', nhsNumber: ALICE_NHS, start: '2020-01-01' },
@@ -132,6 +137,9 @@ describe('the dashboards web app', () => {
     const openapi = await (await fetch(`${base}/openapi.json`)).json() as Json;
     expect(Object.keys(openapi.paths)).not.toContain('/');
     expect(Object.keys(openapi.paths).some((path) => path.startsWith('/assets'))).toBe(false);
+    // The provider sign-in's public settings, and the one outside origin the page may call: the token endpoint.
+    expect(await (await fetch(`${base}/v1/auth/oidc`)).json()).toEqual({ enabled: true, clientId: 'accesswatch-web', authorizationUrl: idp.authorizationUrl, tokenUrl: idp.tokenUrl, scope: 'openid profile' });
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${new URL(idp.tokenUrl).origin};`);
   });
 
   it('answers 503 saying to build when the app is not built', async () => {
@@ -141,6 +149,8 @@ describe('the dashboards web app', () => {
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(503);
     expect(response.body).toMatch(/npm run build/);
+    // Without OIDC set up for the web app, it offers no provider sign-in.
+    expect((await app.inject({ method: 'GET', url: '/v1/auth/oidc' })).json()).toEqual({ enabled: false });
     await app.close();
     rmSync(empty, { recursive: true, force: true });
   });
@@ -199,7 +209,7 @@ describe('the dashboards web app', () => {
     // Confirm the other, then open an incident from it.
     await page.getByRole('button', { name: 'Back to the queue' }).click();
     // The queue is as it was left.
-    expect(await page.getByLabel('Rule').inputValue()).toBe(unrelated.ruleId);
+    await expect.poll(() => page.getByLabel('Rule').inputValue()).toBe(unrelated.ruleId);
     await page.getByLabel('Rule').selectOption(other.ruleId);
     await rowOf(page, OTHER_NHS).getByRole('button').click();
     await page.getByRole('button', { name: 'Investigate' }).click();
@@ -539,6 +549,26 @@ describe('the dashboards web app', () => {
     await rowOf(page, ALICE_NHS).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('accesswatch.token'))).toBe(jwt);
     expect(await page.getByRole('button', { name: 'Caldicott report' }).count()).toBe(1);
+    await page.close();
+  });
+
+  it('signs a guardian in through the identity provider\'s page (authorization code with PKCE), leaving nothing of it in the address', async () => {
+    idp.signInNext({ sub: 'ivy', name: 'Ivy Guardian', accesswatch_role: 'caldicott-guardian', accesswatch_organisations: ['A81001'] }, 'accesswatch-web');
+    const before = idp.exchanges();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(base);
+    await page.getByRole('button', { name: "Sign in with your organisation's account" }).click();
+    await page.getByText('Signed in as Caldicott guardian').waitFor();
+    expect(idp.exchanges()).toBe(before + 1);
+    expect(new URL(page.url()).search).toBe('');
+    expect(await page.evaluate(() => sessionStorage.getItem('accesswatch.oidc'))).toBeNull();
+    expect((await api('GET', '/v1/me', (await page.evaluate(() => sessionStorage.getItem('accesswatch.token')))!))).toMatchObject({ name: 'Ivy Guardian', role: 'caldicott-guardian' });
+    await rowOf(page, ALICE_NHS).waitFor();
+    // A return that did not start in this tab is refused.
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${base}/?code=stolen&state=forged`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('That sign-in did not start here (its state does not match): sign in again.');
+    expect(new URL(page.url()).search).toBe('');
     await page.close();
   });
 

@@ -34,6 +34,18 @@ describe('OIDC configuration', () => {
     expect(() => loadConfig({ ACCESSWATCH_OIDC_ROLE_CLAIM: 'roles' })).toThrow(/ACCESSWATCH_OIDC_ROLE_CLAIM is set but OIDC is off/);
   });
 
+  it('sets up the web app\'s sign-in through the provider with its three settings together, and the scope', () => {
+    const web = { ACCESSWATCH_OIDC_CLIENT_ID: 'accesswatch-web', ACCESSWATCH_OIDC_AUTHORIZATION_URL: 'https://login.example.nhs.uk/auth', ACCESSWATCH_OIDC_TOKEN_URL: 'https://login.example.nhs.uk/token' };
+    expect(loadConfig({ ...oidcEnv, ...web }).oidc?.webApp).toEqual({ clientId: 'accesswatch-web', authorizationUrl: web.ACCESSWATCH_OIDC_AUTHORIZATION_URL, tokenUrl: web.ACCESSWATCH_OIDC_TOKEN_URL, scope: 'openid profile' });
+    expect(loadConfig({ ...oidcEnv, ...web, ACCESSWATCH_OIDC_SCOPE: 'openid accesswatch' }).oidc?.webApp?.scope).toBe('openid accesswatch');
+    expect(loadConfig(oidcEnv).oidc?.webApp).toBeUndefined();
+    expect(() => loadConfig({ ...oidcEnv, ACCESSWATCH_OIDC_CLIENT_ID: 'accesswatch-web' }))
+      .toThrow(/needs ACCESSWATCH_OIDC_CLIENT_ID, ACCESSWATCH_OIDC_AUTHORIZATION_URL, ACCESSWATCH_OIDC_TOKEN_URL together: ACCESSWATCH_OIDC_AUTHORIZATION_URL, ACCESSWATCH_OIDC_TOKEN_URL missing/);
+    expect(() => loadConfig({ ...oidcEnv, ACCESSWATCH_OIDC_SCOPE: 'openid' })).toThrow(/ACCESSWATCH_OIDC_SCOPE is set but the web app's OIDC sign-in is off/);
+    expect(() => loadConfig({ ...web })).toThrow(/is set but OIDC is off|are set but OIDC is off/);
+    expect(() => loadConfig({ ...oidcEnv, ...web, ACCESSWATCH_OIDC_TOKEN_URL: 'javascript:alert(1)' })).toThrow(/ACCESSWATCH_OIDC_TOKEN_URL/);
+  });
+
   it('refuses URLs that are not http(s) and role maps that are not JSON objects of roles', () => {
     expect(() => loadConfig({ ...oidcEnv, ACCESSWATCH_OIDC_JWKS_URL: 'file:///etc/keys.json' })).toThrow(/ACCESSWATCH_OIDC_JWKS_URL/);
     expect(() => loadConfig({ ...oidcEnv, ACCESSWATCH_OIDC_ISSUER: 'not a url' })).toThrow(/ACCESSWATCH_OIDC_ISSUER/);

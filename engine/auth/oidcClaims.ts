@@ -25,7 +25,24 @@ export interface OidcSettings {
   organisationsClaim: string;
   /** The provider's role values and the accesswatch role each stands for (`ACCESSWATCH_OIDC_ROLE_MAP`, JSON). */
   roleMap: Readonly<Record<string, PersonRole>>;
+  /** The web app's sign-in through the provider's own page (authorization code with PKCE), when set up. */
+  webApp?: OidcWebApp;
 }
+
+/** What the web app needs to send people to the provider and back (a public client: no secret). */
+export interface OidcWebApp {
+  /** `ACCESSWATCH_OIDC_CLIENT_ID`: the web app's client at the provider, with accesswatch's `/` as a redirect URI. */
+  clientId: string;
+  /** `ACCESSWATCH_OIDC_AUTHORIZATION_URL`: the provider's `authorization_endpoint`. */
+  authorizationUrl: string;
+  /** `ACCESSWATCH_OIDC_TOKEN_URL`: the provider's `token_endpoint` (the browser calls it: it must allow CORS from accesswatch). */
+  tokenUrl: string;
+  /** `ACCESSWATCH_OIDC_SCOPE`, default `openid profile`. */
+  scope: string;
+}
+
+/** The web app's settings: all three or none. */
+const WEB_APP = ['ACCESSWATCH_OIDC_CLIENT_ID', 'ACCESSWATCH_OIDC_AUTHORIZATION_URL', 'ACCESSWATCH_OIDC_TOKEN_URL'] as const;
 
 /** The three settings without which no token can be checked. */
 const REQUIRED = ['ACCESSWATCH_OIDC_ISSUER', 'ACCESSWATCH_OIDC_AUDIENCE', 'ACCESSWATCH_OIDC_JWKS_URL'] as const;
@@ -33,7 +50,7 @@ const REQUIRED = ['ACCESSWATCH_OIDC_ISSUER', 'ACCESSWATCH_OIDC_AUDIENCE', 'ACCES
 /** Variables that only mean something when the three above are set. */
 const OPTIONAL = [
   'ACCESSWATCH_OIDC_ID_CLAIM', 'ACCESSWATCH_OIDC_NAME_CLAIM', 'ACCESSWATCH_OIDC_ROLE_CLAIM',
-  'ACCESSWATCH_OIDC_ORGANISATIONS_CLAIM', 'ACCESSWATCH_OIDC_ROLE_MAP',
+  'ACCESSWATCH_OIDC_ORGANISATIONS_CLAIM', 'ACCESSWATCH_OIDC_ROLE_MAP', ...WEB_APP, 'ACCESSWATCH_OIDC_SCOPE',
 ] as const;
 
 /**
@@ -53,7 +70,18 @@ export function oidcSettingsOf(env: Readonly<Record<string, unknown>>): OidcSett
     throw new Error(`OIDC needs ${REQUIRED.join(', ')} together: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
   }
   const value = (name: string, fallback: string) => (given(name) ? String(env[name]) : fallback);
+  const webAppGiven = WEB_APP.filter(given);
+  if (webAppGiven.length > 0 && webAppGiven.length < WEB_APP.length) {
+    throw new Error(`the web app's OIDC sign-in needs ${WEB_APP.join(', ')} together: ${WEB_APP.filter((name) => !given(name)).join(', ')} missing`);
+  }
+  if (webAppGiven.length === 0 && given('ACCESSWATCH_OIDC_SCOPE')) throw new Error(`ACCESSWATCH_OIDC_SCOPE is set but the web app's OIDC sign-in is off: also set ${WEB_APP.join(', ')}`);
   return {
+    ...(webAppGiven.length > 0 ? {
+      webApp: {
+        clientId: String(env.ACCESSWATCH_OIDC_CLIENT_ID), authorizationUrl: String(env.ACCESSWATCH_OIDC_AUTHORIZATION_URL),
+        tokenUrl: String(env.ACCESSWATCH_OIDC_TOKEN_URL), scope: value('ACCESSWATCH_OIDC_SCOPE', 'openid profile'),
+      },
+    } : {}),
     issuer: String(env.ACCESSWATCH_OIDC_ISSUER),
     audience: String(env.ACCESSWATCH_OIDC_AUDIENCE),
     jwksUrl: String(env.ACCESSWATCH_OIDC_JWKS_URL),

@@ -6,6 +6,7 @@ import { AlertQueue, FIRST_VIEW, type QueueView } from './AlertQueue.js';
 import { CaldicottReport } from './CaldicottReport.js';
 import { Incidents } from './Incidents.js';
 import { Rules } from './Rules.js';
+import { finishOidcSignIn, oidcConfig, startOidcSignIn, type OidcConfig } from './oidc.js';
 import { ErrorText, RoleContext } from './ui.js';
 
 type Screen = { name: 'alerts' } | { name: 'alert'; id: string } | { name: 'incidents'; id?: string } | { name: 'report' } | { name: 'accesses' } | { name: 'rules' };
@@ -57,9 +58,9 @@ export function App() {
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [value, setValue] = useState('');
   const [error, setError] = useState<unknown>();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    token.set(value.trim());
+  const [oidc, setOidc] = useState<OidcConfig | undefined>();
+  const signInWith = async (bearer: string) => {
+    token.set(bearer);
     try {
       await api.get('/v1/rules'); // any person may read the rules: checks the token
       onSignedIn();
@@ -67,6 +68,14 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       token.clear();
       setError(failure instanceof ApiFailure && failure.status === 401 ? new Error('That token was not recognised.') : failure);
     }
+  };
+  useEffect(() => {
+    oidcConfig().then(setOidc, () => setOidc(undefined));
+    finishOidcSignIn().then((bearer) => { if (bearer) void signInWith(bearer); }, setError);
+  }, []);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await signInWith(value.trim());
   };
   return (
     <main className="signin">
@@ -77,6 +86,9 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
         <input id="token" type="password" autoComplete="off" required size={50} value={value} onChange={(e) => setValue(e.target.value)} />
         <p><button className="primary" type="submit">Sign in</button></p>
       </form>
+      {oidc?.enabled && (
+        <p>Or <button type="button" onClick={() => { startOidcSignIn(oidc).catch(setError); }}>Sign in with your organisation's account</button> (your identity provider's page).</p>
+      )}
       <ErrorText error={error} />
     </main>
   );
