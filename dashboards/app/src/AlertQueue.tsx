@@ -48,16 +48,22 @@ export function AlertQueue({ open, view, setView }: { open: (id: string) => void
     const cursor = cursors[pageIndex];
     if (cursor) query.set('cursor', cursor);
     setPage(undefined);
+    // An answer to a filter no longer shown (a slower, earlier request) is dropped.
+    let current = true;
     api.get(`/v1/alerts?${query}`).then((read) => {
+      if (!current) return;
       setPage({ alerts: [...read.alerts].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.score - a.score), nextCursor: read.nextCursor });
       setError(undefined);
-    }, setError);
+    }, (failure) => { if (current) setError(failure); });
+    return () => { current = false; };
   }, [filter, pageSize, cursors, pageIndex, reloads]);
   useEffect(() => {
     setCounts(undefined);
     // Counted by the API (GET /v1/alerts/counts): every match, and no alert read (so none audited).
+    let current = true;
     api.get(`/v1/alerts/counts?${new URLSearchParams(apiFilter({ ...filter, status: '' }))}`)
-      .then((read) => setCounts(Object.fromEntries(STATUSES.map((status) => [status, (read.byStatus[status] ?? 0).toLocaleString('en-GB')]))), () => setCounts(undefined));
+      .then((read) => { if (current) setCounts(Object.fromEntries(STATUSES.map((status) => [status, (read.byStatus[status] ?? 0).toLocaleString('en-GB')]))); }, () => { if (current) setCounts(undefined); });
+    return () => { current = false; };
   }, [filter, reloads]);
 
   const text = (key: keyof Filter, label: string, props: Json = {}) => (
