@@ -35,16 +35,27 @@ export async function webAppRoutes(app: FastifyInstance, options: { distDir?: st
   const connect = options.oidc ? `connect-src 'self' ${new URL(options.oidc.tokenUrl).origin}; ` : '';
   const policy = `default-src 'self'; ${connect}img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'`;
 
+  const security = (reply: import('fastify').FastifyReply) => reply
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer');
+
   /** GET /v1/auth/oidc: whether the web app may sign people in through the provider, and how (no secret: a public client). */
-  app.get('/v1/auth/oidc', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/v1/auth/oidc', {
+    schema: {
+      hide: true,
+      response: {
+        200: {
+          type: 'object', additionalProperties: false, required: ['enabled'],
+          properties: { enabled: { type: 'boolean' }, clientId: { type: 'string' }, authorizationUrl: { type: 'string' }, tokenUrl: { type: 'string' }, scope: { type: 'string' } },
+        },
+      },
+    },
+  }, async (_request, reply) => {
     security(reply);
     return options.oidc
       ? { enabled: true, clientId: options.oidc.clientId, authorizationUrl: options.oidc.authorizationUrl, tokenUrl: options.oidc.tokenUrl, scope: options.oidc.scope }
       : { enabled: false };
   });
-  const security = (reply: import('fastify').FastifyReply) => reply
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer');
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const html = await readFile(join(distDir, 'index.html'), 'utf8').catch(() => undefined);

@@ -65,12 +65,17 @@ export const alertFilterProperties = {
   to: { type: 'string', format: 'date-time', description: 'Alerts first seen before' },
 } as const;
 
-/** The store query for a filter, within the person's organisations (api/permissions.ts refuses a filter's organisation not theirs). */
-export function alertQueryOf(person: { organisations: string[] }, filter: AlertFilter, page: Pick<AlertQuery, 'limit' | 'cursor' | 'raises'>): AlertQuery {
+/** The store's filter for a request's, within the person's organisations (api/permissions.ts refuses a filter's organisation not theirs). */
+function storeFilterOf(person: { organisations: string[] }, filter: AlertFilter): Omit<AlertQuery, 'limit'> {
   return {
     organisations: person.organisations, status: filter.status, ruleId: filter.rule, severity: filter.severity, userId: filter.user,
-    nhsNumber: nhsNumberParam(filter.patient, 'patient'), organisation: filter.organisation, from: filter.from, to: filter.to, ...page,
+    nhsNumber: nhsNumberParam(filter.patient, 'patient'), organisation: filter.organisation, from: filter.from, to: filter.to,
   };
+}
+
+/** The store query for a filter and a page (see storeFilterOf). */
+export function alertQueryOf(person: { organisations: string[] }, filter: AlertFilter, page: Pick<AlertQuery, 'limit' | 'cursor' | 'raises'>): AlertQuery {
+  return { ...storeFilterOf(person, filter), ...page };
 }
 
 export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions): Promise<void> {
@@ -112,8 +117,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     },
   }, async (request) => {
     const person = callerPerson(request);
-    const { status: _status, limit: _limit, cursor: _cursor, ...filter } = alertQueryOf(person, request.query, { raises: request.query.raises, limit: 1 });
-    const byStatus = await options.store.countAlerts(filter).catch(unavailable);
+    const byStatus = await options.store.countAlerts({ ...storeFilterOf(person, request.query), raises: request.query.raises }).catch(unavailable);
     return { byStatus, total: Object.values(byStatus).reduce((sum, n) => sum + n, 0) };
   });
 
