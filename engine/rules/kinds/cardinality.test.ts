@@ -72,6 +72,17 @@ describe('cardinality', () => {
     expect(matches[0].evidence).toHaveLength(39);
   });
 
+  it('counts a hopping window\'s later steps stored first, in batches of one and from two workers', async () => {
+    const hopping = { ...PARAMS, step: '15m' };
+    // 25 patients over 50 minutes (four steps), the latest first: every step after the first arrives before it.
+    const events = distinctPatients(25).map((e, i) => access(e.event.patient.nhsNumber, i * 2)).reverse();
+    const counts = (matches: Awaited<ReturnType<typeof runBatches>>) => [...firingsOf(matches).values()].map((f) => f.count);
+    const oneByOne = await runBatches(testRule(cardinalityKind, hopping), events.map((e) => [e]), testContext(NOW));
+    const two = await runTwoWorkers(() => testRule(cardinalityKind, hopping), events, testContext(NOW));
+    expect(counts(oneByOne)).toEqual([23, 25]);
+    expect(firingsOf(two)).toEqual(firingsOf(oneByOne));
+  });
+
   it('counts a replayed batch once', async () => {
     const rule = testRule(cardinalityKind, PARAMS);
     const context = testContext(NOW);

@@ -151,6 +151,7 @@ export const cardinalityKind: RuleKind = {
     const key: readonly FieldPath[] = params.key ?? USER_KEY;
     const stepOf = (at: number) => Math.floor(at / windows.stepMs) * windows.stepMs;
     const { id } = definition;
+    const latestStepKey = `${id}|latest-step`;
 
     /** A subject's steps over the batch's windows: their values sets' keys built once, and their sizes. */
     interface Span {
@@ -162,6 +163,9 @@ export const cardinalityKind: RuleKind = {
     }
     const stepIndex = (span: Span, at: number) => (at - span.first) / windows.stepMs;
     const valuesSetsOf = (span: Span, group: WindowGroup) => span.values.slice(stepIndex(span, group.start), stepIndex(span, group.end));
+    /** The window's values sets up to the latest step holding values. */
+    const heldValuesSetsOf = (span: Span, group: WindowGroup, latest: number) =>
+      span.values.slice(stepIndex(span, group.start), Math.max(0, Math.min(stepIndex(span, group.end), stepIndex(span, latest) + 1)));
     const eventsSetsOf = (group: WindowGroup) => {
       const sets: string[] = [];
       for (let step = group.start; step < group.end; step += windows.stepMs) sets.push(stateKey(id, 'step-events', group.subjectKey, step));
@@ -183,16 +187,52 @@ export const cardinalityKind: RuleKind = {
       return spans;
     }
 
-    async function reachedWindows(groups: WindowGroup[], values: Map<RuleInput, string>, spans: Map<string, Span>, context: RuleContext): Promise<Reached[]> {
+    /**
+     * Raises the rule's latest step holding values (any subject's) to the batch's latest and returns it: a later step
+     * holds nothing yet. Called after the batch's additions, so with several workers whichever raises it second also
+     * asks about the other's steps.
+     */
+    async function latestStepHeld(spans: Map<string, Span>, context: RuleContext): Promise<number> {
+      let latest = Number.NEGATIVE_INFINITY;
+      for (const span of spans.values()) {
+        for (let i = span.added.length - 1; i >= 0; i--) {
+          if (span.added[i]) {
+            latest = Math.max(latest, span.first + i * windows.stepMs);
+            break;
+          }
+        }
+      }
+      // Kept as long as the sets of the steps up to it.
+      const values = await context.state.raiseMaxima([{ key: latestStepKey, value: latest, expiresAt: expiryOf(latest + windows.windowMs, context) }]);
+      return values.get(latestStepKey) ?? latest;
+    }
+
+    async function reachedWindows(
+      groups: WindowGroup[], values: Map<RuleInput, string>, spans: Map<string, Span>, sizesAfter: Map<string, number>, context: RuleContext,
+    ): Promise<Reached[]> {
+      const latest = await latestStepHeld(spans, context);
       if (!params.consecutive) {
-        // Each step's size once (windows of a subject share steps); a window is counted as a union only when its steps'
-        // sizes add up to the threshold and more than one of them holds values.
-        const steps = [...spans.values()].flatMap((span) => span.values.map((set) => [set]));
-        const sizes = await context.state.countUnions(steps);
+        // Each step's size once (windows of a subject share steps): from the additions for the batch's own steps, none for
+        // steps after the latest held, the others asked. A window is counted as a union only when its steps' sizes add up
+        // to the threshold and more than one of them holds values.
+        // (A step's key is hashed only when used: the batch's own were by the additions; later ones never are.)
+        const asked: string[][] = [];
+        for (const span of spans.values()) {
+          const sizes: number[] = (span.sizes = []);
+          for (let i = 0, step = span.first; i < span.values.length; i++, step += windows.stepMs) {
+            if (span.added[i]) sizes.push(sizesAfter.get(span.values[i])!);
+            else {
+              sizes.push(0);
+              if (step <= latest) asked.push([span.values[i]]);
+            }
+          }
+        }
+        const sizes = await context.state.countUnions(asked);
         let at = 0;
         for (const span of spans.values()) {
-          span.sizes = sizes.slice(at, at + span.values.length);
-          at += span.values.length;
+          for (let i = 0, step = span.first; i < span.values.length; i++, step += windows.stepMs) {
+            if (!span.added[i] && step <= latest) span.sizes![i] = sizes[at++];
+          }
         }
         const found = new Map<WindowGroup, number>();
         const unions: WindowGroup[] = [];
@@ -222,7 +262,7 @@ export const cardinalityKind: RuleKind = {
           const value = values.get(input)!;
           let near = neighbours.get(value);
           if (!near) neighbours.set(value, (near = runNeighbours(value)));
-          for (const set of valuesSetsOf(spans.get(group.subjectKey)!, group)) {
+          for (const set of heldValuesSetsOf(spans.get(group.subjectKey)!, group, latest)) {
             let members = asked.get(set);
             if (!members) asked.set(set, (members = new Set()));
             for (const member of near) members.add(member);
@@ -290,8 +330,8 @@ export const cardinalityKind: RuleKind = {
             eventAdditions.push({ set: stateKey(id, 'step-events', group.subjectKey, step), member: eventMember(input, value), expiresAt });
           }
         }
-        await context.state.addToSets(additions.concat(eventAdditions));
-        const reached = await reachedWindows(groups, values, spans, context);
+        const sizesAfter = await context.state.addToSets(additions.concat(eventAdditions));
+        const reached = await reachedWindows(groups, values, spans, sizesAfter, context);
         const markerOf = (r: Reached) => stateKey(definition.id, 'fired', r.subjectKey, r.start);
         const first = await firstFirings(context, reached.map((r) => ({ key: markerOf(r), expiresAt: expiryOf(r.end, context) })));
         const readBack = first.size === 0
