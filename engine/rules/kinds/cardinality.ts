@@ -160,6 +160,8 @@ export const cardinalityKind: RuleKind = {
       sizes?: number[];
       /** Per step, the values already added in this batch. */
       added: (Set<string> | undefined)[];
+      /** Per step the batch adds to, its events set's key (built once). */
+      events: (string | undefined)[];
     }
     const stepIndex = (span: Span, at: number) => (at - span.first) / windows.stepMs;
     const valuesSetsOf = (span: Span, group: WindowGroup) => span.values.slice(stepIndex(span, group.start), stepIndex(span, group.end));
@@ -182,7 +184,7 @@ export const cardinalityKind: RuleKind = {
       for (const [subjectKey, [first, last]] of bounds) {
         const values: string[] = [];
         for (let step = first; step < last; step += windows.stepMs) values.push(`${id}|step-values|${subjectKey}|${step}`);
-        spans.set(subjectKey, { first, values, added: [] });
+        spans.set(subjectKey, { first, values, added: [], events: [] });
       }
       return spans;
     }
@@ -305,7 +307,7 @@ export const cardinalityKind: RuleKind = {
     return {
       definition,
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
-        const groups = [...groupByWindow(inputs, counts, key, windows, context).values()];
+        const groups = groupByWindow(inputs, counts, key, windows, context);
         if (groups.length === 0) return [];
         // Each event once: its value into its step's values set (once per set and batch), its member into its step's events set.
         const spans = spansOf(groups);
@@ -327,7 +329,8 @@ export const cardinalityKind: RuleKind = {
               added.add(value);
               additions.push({ set: span.values[i], member: value, expiresAt });
             }
-            eventAdditions.push({ set: stateKey(id, 'step-events', group.subjectKey, step), member: eventMember(input, value), expiresAt });
+            const events = span.events[i] ?? (span.events[i] = stateKey(id, 'step-events', group.subjectKey, step));
+            eventAdditions.push({ set: events, member: eventMember(input, value), expiresAt });
           }
         }
         const sizesAfter = await context.state.addToSets(additions.concat(eventAdditions));

@@ -87,7 +87,7 @@ export const newTermKind: RuleKind = {
     return {
       definition,
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
-        const groups = [...groupByWindow(inputs, (input) => where(input) && termOf(input) !== undefined, key, days, context).values()];
+        const groups = groupByWindow(inputs, (input) => where(input) && termOf(input) !== undefined, key, days, context);
         if (groups.length === 0) return [];
         const firstSeen = await record(groups, context);
         const learned = groups.filter((group) => dayIndex(firstSeen.get(group.subjectKey)!) <= dayIndex(group.start) - learningDays);

@@ -145,7 +145,7 @@ export const sequenceKind: RuleKind = {
           const met = where(input) ? stepTests.flatMap((test, s) => (test(input) ? [s] : [])) : [];
           if (met.length > 0) stepsMet.set(input, met);
         }
-        const groups = [...groupByWindow(inputs, (input) => stepsMet.has(input), key, windows, context).values()];
+        const groups = groupByWindow(inputs, (input) => stepsMet.has(input), key, windows, context);
         if (groups.length === 0) return [];
         const valuesOf = new Map<RuleInput, (string | null)[]>();
         const additions: SetAddition[] = [];

@@ -143,7 +143,7 @@ export const spikeKind: RuleKind = {
     return {
       definition,
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
-        const groups = [...groupByWindow(inputs, counts, key, buckets, context).values()];
+        const groups = groupByWindow(inputs, counts, key, buckets, context);
         if (groups.length === 0) return [];
         const { values, sizes } = await addBatch(groups, context);
         const candidates = groups.filter((group) => (values.get(stateKey(id, 'count', group.subjectKey, group.start)) ?? 0) >= params.minEvents);

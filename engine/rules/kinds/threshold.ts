@@ -56,7 +56,7 @@ export const thresholdKind: RuleKind = {
     return {
       definition,
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
-        const groups = [...groupByWindow(inputs, counts, key, windows, context).values()];
+        const groups = groupByWindow(inputs, counts, key, windows, context);
         if (groups.length === 0) return [];
         const setOf = (subjectKey: string, start: number) => stateKey(definition.id, 'events', subjectKey, start);
         const sets = groups.map((group) => setOf(group.subjectKey, group.start));

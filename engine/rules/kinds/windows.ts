@@ -146,15 +146,15 @@ export interface WindowGroup {
 }
 
 /**
- * The batch's events that count, by subject and window (`<subject key>|<window start>`): those
- * meeting `counts`, with every key field present, in each window containing them that is still
- * open. An event repeated in the batch counts once.
+ * The batch's events that count, by subject and window, in the order their first events come:
+ * those meeting `counts`, with every key field present, in each window containing them that is
+ * still open. An event repeated in the batch counts once.
  */
 export function groupByWindow(
   inputs: readonly RuleInput[], counts: (input: RuleInput) => boolean, key: readonly FieldPath[], windows: Windows, context: RuleContext,
-): Map<string, WindowGroup> {
-  const groups = new Map<string, WindowGroup>();
-  // Per subject, its groups by window start: the map key `<subject key>|<start>` is built once per group, not per event.
+): WindowGroup[] {
+  const groups: WindowGroup[] = [];
+  // Per subject, its groups by window start.
   const bySubject = new Map<string, Map<number, WindowGroup>>();
   const seen = new Set<string>();
   const now = context.clock.now();
@@ -177,7 +177,7 @@ export function groupByWindow(
       if (!group) {
         group = { subjectKey, start, end, inputs: [] };
         starts.set(start, group);
-        groups.set(`${subjectKey}|${start}`, group);
+        groups.push(group);
       }
       group.inputs.push(input);
     }
