@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JournaledRuleState, type JournaledRuleStateOptions } from './journaledRuleState.js';
 import { ruleStateContract } from './ruleStateContract.js';
@@ -50,10 +50,10 @@ describe('rule state in a journal', () => {
     await store.addToSets([{ set: 'day:u-1', member: 'p-1', expiresAt: START + HOUR }, { set: 'day:u-1', member: 'p-2', expiresAt: START + HOUR }]);
     await store.addToCounters([{ counter: 'hour:u-1', by: 2, expiresAt: START + HOUR }]);
     await store.raiseMaxima([{ key: 'seen:emis', value: 7, expiresAt: START + HOUR }]);
-    expect(journalText().split('\n')).toEqual([expect.stringContaining('addToSets'), expect.stringContaining('addToCounters'),
-      expect.stringContaining('raiseMaxima'), '']);
+    expect(journalText().split('\n')).toEqual([`["addToSetRuns",${START},["day:u-1",${START + HOUR},2,"p-1","p-2"]]`,
+      expect.stringContaining('addToCounters'), expect.stringContaining('raiseMaxima'), '']);
     await store.close();
-    const torn = '["addToSets",1763629200000,["day:u-1","p-3",17636';
+    const torn = '["addToSetRuns",1763629200000,["day:u-1",17636';
     appendFileSync(path, torn); // the process died mid-write
 
     const reopened = openStore();
@@ -69,6 +69,28 @@ describe('rule state in a journal', () => {
     expect((await again.readSets(['day:u-1'])).get('day:u-1')?.sort()).toEqual(['p-1', 'p-2', 'p-4']);
   });
 
+  it('replays a journal written before set additions were grouped by set, and compacts it to grouped lines', async () => {
+    const items = (...flat: (string | number)[]) => JSON.stringify(flat);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, [
+      `["addToSets",${START},${items('day:u-1', 'p-1', START + HOUR, 'day:u-1', 'p-2', START + HOUR, 'day:u-2', 'p-1', START + 2 * HOUR)}]`,
+      `["addToCounters",${START},${items('hour:u-1', 2, START + HOUR)}]`,
+      `["addToSets",${START + MINUTE},${items('day:u-1', 'p-3', START + 2 * HOUR, 'gone', 'p-1', START + MINUTE)}]`, '',
+    ].join('\n'));
+    now += 2 * MINUTE;
+    const store = openStore();
+    expect(await store.open()).toMatchObject({ lines: 3, tornBytes: 0 });
+    const expected = new Map([['day:u-1', ['p-1', 'p-2', 'p-3']], ['day:u-2', ['p-1']], ['gone', []]]);
+    expect(await store.readSets(['day:u-1', 'day:u-2', 'gone'])).toEqual(expected);
+    expect(await store.readCounters(['hour:u-1'])).toEqual(new Map([['hour:u-1', 2]]));
+    expect(journalText().split('\n')).toEqual([
+      `["addToSetRuns",${now},["day:u-1",${START + 2 * HOUR},3,"p-1","p-2","p-3","day:u-2",${START + 2 * HOUR},1,"p-1"]]`,
+      expect.stringContaining('addToCounters'), '',
+    ]);
+    await store.close();
+    expect(await openStore().readSets(['day:u-1', 'day:u-2', 'gone'])).toEqual(expected);
+  });
+
   it('refuses to open a journal damaged before its last line, naming the line', async () => {
     const store = openStore();
     await store.addToCounters([{ counter: 'c', by: 1, expiresAt: START + HOUR }]);
@@ -77,6 +99,9 @@ describe('rule state in a journal', () => {
     const damaged = openStore();
     await expect(damaged.open()).rejects.toThrow(/damaged at line 2/);
     await expect(damaged.readCounters(['c'])).rejects.toThrow(/damaged at line 2/);
+    // A run of set members longer than its line.
+    writeFileSync(path, `${journalText().split('\n')[0]}\n["addToSetRuns",${START},["s",${START + HOUR},3,"a","b"]]\n${journalText()}`);
+    await expect(openStore().open()).rejects.toThrow(/damaged at line 2/);
   });
 
   it('replays each call at the time it ran, so a window extended before it ended keeps its members', async () => {
@@ -109,14 +134,14 @@ describe('rule state in a journal', () => {
   });
 
   it('compacts a grown journal to the live state, dropping expired entries, and reopens to the same state', async () => {
-    const store = openStore({ compactAtBytes: 4_000 });
+    const store = openStore({ compactAtBytes: 2_000 });
     await store.addToSets(Array.from({ length: 50 }, (_, i) => ({ set: 'short', member: `p-${i}`, expiresAt: START + MINUTE })));
     await store.addToCounters([{ counter: 'short', by: 5, expiresAt: START + MINUTE }, { counter: 'long', by: 5, expiresAt: START + HOUR }]);
     await store.raiseMaxima([{ key: 'seen:short', value: 1, expiresAt: START + MINUTE }, { key: 'seen:long', value: 2, expiresAt: START + HOUR }]);
     await store.addToSets([{ set: 'long', member: 'a', expiresAt: START + HOUR }, { set: 'long', member: 'b', expiresAt: START + HOUR }]);
     now += 2 * MINUTE;
     const grown = statSync(path).size;
-    // Pushes the journal past 4,000 bytes: compaction follows this call, before the next.
+    // Pushes the journal past 2,000 bytes: compaction follows this call, before the next.
     await store.addToCounters(Array.from({ length: 100 }, () => ({ counter: 'long', by: 1, expiresAt: START + HOUR })));
     await store.flush();
     const compacted = journalText();
@@ -138,7 +163,7 @@ describe('rule state in a journal', () => {
   });
 
   it('lets the journal grow to compactAtGrowth times its last snapshot before compacting again', async () => {
-    const store = openStore({ compactAtBytes: 1_000, compactAtGrowth: 3 });
+    const store = openStore({ compactAtBytes: 500, compactAtGrowth: 3 });
     await store.addToSets(Array.from({ length: 100 }, (_, i) => ({ set: 'patients', member: `p-${i}`, expiresAt: START + HOUR })));
     await store.flush(); // the compaction queued after that call has run
     const snapshot = statSync(path).size;
@@ -184,6 +209,16 @@ describe('rule state in a journal', () => {
     const sets = await reopened.readSets(Array.from({ length: 50 }, (_, u) => `day:u-${u}`));
     expect([...sets.values()].map((members) => members.length)).toEqual(Array(50).fill(1000));
     expect(sets.get('day:u-7')).toContain('p-49-957');
+    // The snapshot, with one set spanning lines.
+    await reopened.addToSets(Array.from({ length: 15_000 }, (_, i) => ({ set: 'big', member: `p-${i}`, expiresAt: START + HOUR })));
+    await reopened.close();
+    const compacted = openStore();
+    expect(await compacted.open()).toMatchObject({ lines: 6 }); // then writes the snapshot
+    await compacted.close();
+    const fromSnapshot = openStore();
+    expect(await fromSnapshot.open()).toMatchObject({ lines: 7, tornBytes: 0 });
+    expect((await fromSnapshot.readSets(['big'])).get('big')).toEqual(Array.from({ length: 15_000 }, (_, i) => `p-${i}`));
+    expect(await fromSnapshot.readSets(Array.from({ length: 50 }, (_, u) => `day:u-${u}`))).toEqual(sets);
   });
 
   it('cuts a failed write back off the journal and leaves the call unapplied', async () => {

@@ -29,7 +29,12 @@ export interface JournalReplay {
   replayMs: number;
 }
 
-type Call = 'addToSets' | 'addToCounters' | 'raiseMaxima';
+/**
+ * A journal line's call. `addToSetRuns` is `addToSets` with each run of members of one set (and
+ * one expiry) written `set, expiresAt, n, member × n`; journals written before it have
+ * `addToSets` lines (`set, member, expiresAt` per item), still read.
+ */
+type Call = 'addToSetRuns' | 'addToSets' | 'addToCounters' | 'raiseMaxima';
 type Flat = (string | number)[];
 
 const MIB = 1 << 20;
@@ -39,8 +44,9 @@ const NEWLINE = 0x0a;
 
 /**
  * The embedded mode's rule state: held in memory (a `MemoryRuleState`) and every writing call
- * appended to a journal file as one line, `[call, at, items]` (the method, the epoch ms it ran at,
- * its items flattened as `key, member or number, expiresAt, ...`), so the state survives a restart.
+ * appended to a journal file as one line, `[call, at, items]` (the call, the epoch ms it ran at,
+ * its items flattened: `set, expiresAt, n, member × n, ...` for set additions, `key, number,
+ * expiresAt, ...` for counters and maxima), so the state survives a restart.
  *
  * - Calls, reads included, run one at a time. A writing call writes its line with one `write` to
  *   a file opened for appending, then applies it in memory, then resolves: when it resolves its
@@ -95,9 +101,7 @@ export class JournaledRuleState implements RuleStateStore {
   }
 
   addToSets(additions: SetAddition[]): Promise<Map<string, number>> {
-    return this.write('addToSets', additions, (flat) => {
-      for (const { set, member, expiresAt } of additions) flat.push(set, member, expiresAt);
-    }, () => this.memory.addToSets(additions));
+    return this.write('addToSetRuns', additions, (flat) => flattenRuns(flat, additions), () => this.memory.addToSets(additions));
   }
 
   readSets(sets: string[]): Promise<Map<string, string[]>> {
@@ -257,7 +261,15 @@ export class JournaledRuleState implements RuleStateStore {
       line = undefined;
     }
     const [call, at, flat] = Array.isArray(line) ? line as [unknown, unknown, unknown] : [];
-    if (typeof at !== 'number' || !Array.isArray(flat) || flat.length % 3 !== 0) throw this.damaged(number);
+    if (typeof at !== 'number' || !Array.isArray(flat)) throw this.damaged(number);
+    if (call === 'addToSetRuns') {
+      const additions = additionsOfRuns(flat);
+      if (!additions) throw this.damaged(number);
+      this.at = Math.max(this.at, at);
+      void this.memory.addToSets(additions);
+      return;
+    }
+    if (flat.length % 3 !== 0) throw this.damaged(number);
     this.at = Math.max(this.at, at);
     if (call === 'addToSets') {
       const additions: SetAddition[] = [];
@@ -325,9 +337,25 @@ function* snapshot(live: LiveRuleState, at: number): Generator<Buffer> {
 }
 
 function* snapshotLines(live: LiveRuleState, at: number): Generator<string> {
-  yield* lines('addToSets', at, (function* () {
-    for (const [set, { members, expiresAt }] of live.sets) for (const member of members) yield [set, member, expiresAt] as const;
-  })());
+  // Each set once per line it spans: its name, expiry and members.
+  let flat: Flat = [];
+  let items = 0;
+  for (const [set, { members, expiresAt }] of live.sets) {
+    let count = -1;
+    for (const member of members) {
+      if (count < 0) {
+        flat.push(set, expiresAt, 0);
+        count = 0;
+      }
+      flat.push(member);
+      flat[flat.length - count - 2] = ++count;
+      if (++items >= SNAPSHOT_ITEMS_PER_LINE) {
+        yield `${JSON.stringify(['addToSetRuns', at, flat])}\n`;
+        [flat, items, count] = [[], 0, -1];
+      }
+    }
+  }
+  if (flat.length > 0) yield `${JSON.stringify(['addToSetRuns', at, flat])}\n`;
   // A counter's line adds its value to 0, which gives the value exactly.
   yield* lines('addToCounters', at, withValues(live.counters));
   yield* lines('raiseMaxima', at, withValues(live.maxima));
@@ -348,6 +376,42 @@ function* lines(call: Call, at: number, items: Iterable<readonly [string, string
     }
   }
   if (flat.length > 0) yield `${JSON.stringify([call, at, flat])}\n`;
+}
+
+/** Additions as runs of one set and expiry: `set, expiresAt, n, member × n, ...`. */
+function flattenRuns(flat: Flat, additions: readonly SetAddition[]): void {
+  let set: string | undefined;
+  let expiresAt = 0;
+  let count = 0;
+  for (const addition of additions) {
+    if (addition.set !== set || addition.expiresAt !== expiresAt) {
+      if (count > 0) flat[flat.length - count - 1] = count;
+      ({ set, expiresAt } = addition);
+      flat.push(set, expiresAt, 0);
+      count = 0;
+    }
+    flat.push(addition.member);
+    count += 1;
+  }
+  if (count > 0) flat[flat.length - count - 1] = count;
+}
+
+/** The additions of an `addToSetRuns` line's items, or undefined when they are not well formed. */
+function additionsOfRuns(flat: unknown[]): SetAddition[] | undefined {
+  const additions: SetAddition[] = [];
+  for (let i = 0; i < flat.length;) {
+    const [set, expiresAt, count] = [flat[i], flat[i + 1], flat[i + 2]];
+    if (typeof set !== 'string' || typeof expiresAt !== 'number' || !Number.isInteger(count) || (count as number) < 1) return undefined;
+    const end = i + 3 + (count as number);
+    if (end > flat.length) return undefined;
+    for (let m = i + 3; m < end; m++) {
+      const member = flat[m];
+      if (typeof member !== 'string') return undefined;
+      additions.push({ set, member, expiresAt });
+    }
+    i = end;
+  }
+  return additions;
 }
 
 /** Writes the whole buffer: one `write` unless the system takes less (a full disk). */
