@@ -67,21 +67,25 @@ export const newTermKind: RuleKind = {
     /** Records the batch's values and first-seen times; returns when each subject was first seen. */
     async function record(groups: WindowGroup[], context: RuleContext): Promise<Map<string, number>> {
       const since = new Map<string, { key: string; value: number; expiresAt: number }>();
-      const additions = new Map<string, { set: string; member: string; expiresAt: number }>();
+      const additions: { set: string; member: string; expiresAt: number }[] = [];
       for (const group of groups) {
         const expiresAt = expiryOf(group.end + periodMs, context);
         const earliest = Math.min(...group.inputs.map((input) => input.at));
         const entry = since.get(group.subjectKey);
-        since.set(group.subjectKey, { key: sinceKey(group.subjectKey), value: Math.max(entry?.value ?? -Infinity, -earliest), expiresAt: Math.max(entry?.expiresAt ?? 0, expiresAt) });
+        since.set(group.subjectKey, { key: entry?.key ?? sinceKey(group.subjectKey), value: Math.max(entry?.value ?? -Infinity, -earliest), expiresAt: Math.max(entry?.expiresAt ?? 0, expiresAt) });
         const set = seenSet(group.subjectKey, periodOf(group.start));
         const setExpiry = periodOf(group.start) + 2 * periodMs + context.config.latenessMs + STATE_MARGIN_MS;
+        // Each of the group's values once (a group is one subject's day, so no two groups add the same member).
+        const terms = new Set<string>();
         for (const input of group.inputs) {
-          const member = JSON.stringify([dayIndex(group.start), termOf(input)]);
-          additions.set(`${set} ${member}`, { set, member, expiresAt: setExpiry });
+          const term = termOf(input)!;
+          if (terms.has(term)) continue;
+          terms.add(term);
+          additions.push({ set, member: JSON.stringify([dayIndex(group.start), term]), expiresAt: setExpiry });
         }
       }
-      const [raised] = await Promise.all([context.state.raiseMaxima([...since.values()]), context.state.addToSets([...additions.values()])]);
-      return new Map([...since.keys()].map((subjectKey) => [subjectKey, -(raised.get(sinceKey(subjectKey)) ?? 0)]));
+      const [raised] = await Promise.all([context.state.raiseMaxima([...since.values()]), context.state.addToSets(additions)]);
+      return new Map([...since].map(([subjectKey, { key }]) => [subjectKey, -(raised.get(key) ?? 0)]));
     }
 
     return {

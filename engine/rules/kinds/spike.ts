@@ -106,10 +106,15 @@ export const spikeKind: RuleKind = {
         else increments.set(counter, { counter, by, expiresAt });
       };
       const additions: { set: string; member: string; expiresAt: number }[] = [];
+      // A peer group's users one after another (by its peer-events counter), so that the store looks each peer set up once.
+      const peerUsers = new Map<string, { set: string; member: string; expiresAt: number }[]>();
+      const countKeys = new Map<WindowGroup, string>();
       for (const group of groups) {
         const bucketExpiry = expiryOf(group.end, context);
         const dayExpiry = dayOf(group.start) + (baselineDays + 1) * DAY_MS + context.config.latenessMs + STATE_MARGIN_MS;
-        increment(stateKey(id, 'count', group.subjectKey, group.start), group.inputs.length, bucketExpiry);
+        const countKey = stateKey(id, 'count', group.subjectKey, group.start);
+        countKeys.set(group, countKey);
+        increment(countKey, group.inputs.length, bucketExpiry);
         increment(stateKey(id, 'day-events', group.subjectKey, dayOf(group.start)), group.inputs.length, dayExpiry);
         additions.push({ set: stateKey(id, 'day-buckets', group.subjectKey, dayOf(group.start)), member: String(group.start), expiresAt: dayExpiry });
         // A user's events in a bucket are nearly always of one peer group: each group's key built once.
@@ -119,12 +124,16 @@ export const spikeKind: RuleKind = {
           byPeerGroup.set(peerGroup, (byPeerGroup.get(peerGroup) ?? 0) + 1);
         }
         for (const [peerGroup, events] of byPeerGroup) {
-          increment(stateKey(id, 'peer-events', peerGroup, group.start), events, bucketExpiry);
-          additions.push({ set: stateKey(id, 'peer-users', peerGroup, group.start), member: group.subjectKey, expiresAt: bucketExpiry });
+          const peerEvents = stateKey(id, 'peer-events', peerGroup, group.start);
+          increment(peerEvents, events, bucketExpiry);
+          let users = peerUsers.get(peerEvents);
+          if (!users) peerUsers.set(peerEvents, (users = []));
+          users.push({ set: users[0]?.set ?? stateKey(id, 'peer-users', peerGroup, group.start), member: group.subjectKey, expiresAt: bucketExpiry });
         }
       }
+      for (const users of peerUsers.values()) additions.push(...users);
       const [values, sizes] = await Promise.all([context.state.addToCounters([...increments.values()]), context.state.addToSets(additions)]);
-      return { values, sizes };
+      return { values, sizes, countKeys };
     }
 
     function describe(group: WindowGroup, figures: Figures, subject: RuleMatch['subject']): string {
@@ -145,8 +154,8 @@ export const spikeKind: RuleKind = {
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
         const groups = groupByWindow(inputs, counts, key, buckets, context);
         if (groups.length === 0) return [];
-        const { values, sizes } = await addBatch(groups, context);
-        const candidates = groups.filter((group) => (values.get(stateKey(id, 'count', group.subjectKey, group.start)) ?? 0) >= params.minEvents);
+        const { values, sizes, countKeys } = await addBatch(groups, context);
+        const candidates = groups.filter((group) => (values.get(countKeys.get(group)!) ?? 0) >= params.minEvents);
         if (candidates.length === 0) return [];
 
         const dayKeys = (part: string) => [...new Set(candidates.flatMap((group) => baselineDaysOf(group).map((day) => stateKey(id, part, group.subjectKey, day))))];
