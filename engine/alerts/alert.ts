@@ -152,8 +152,13 @@ export function alertScore(alert: Pick<Alert, 'severity' | 'eventCount' | 'raise
  * Merges an update into an existing open alert (or opens one when `existing` is undefined).
  * Evidence is a set by docId, kept earliest first and capped; severity is the higher of the two;
  * the explanation is the latest. Pure, so every alert store merges the same way.
+ *
+ * `unread`: how many of the existing alert's kept references a store did not read (they are not
+ * in `existing.evidence`), when all of them sort before every reference in the update (see
+ * sortsAfterKept). None of the update's can then be among them, and the merged `evidence` holds
+ * only what is to be kept after them (at most MAX_EVIDENCE - unread), so a store can append it.
  */
-export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids: { id: string; now: string }): Alert {
+export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids: { id: string; now: string; unread?: number }): Alert {
   if (!existing) {
     const evidence = uniqueEvidence(update.evidence);
     const opened: Alert = {
@@ -188,11 +193,27 @@ export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids
     lastSeenAt: update.lastSeenAt > existing.lastSeenAt ? update.lastSeenAt : existing.lastSeenAt,
     eventCount: existing.eventCount + added.length,
     explanation: update.explanation,
-    evidence: [...existing.evidence, ...added].sort(byTime).slice(0, MAX_EVIDENCE),
+    evidence: [...existing.evidence, ...added].sort(byTime).slice(0, MAX_EVIDENCE - (ids.unread ?? 0)),
     updatedAt: ids.now,
   };
   merged.score = alertScore(merged);
   return merged;
+}
+
+/**
+ * Whether a reference sorts after the last of an alert's kept references, in the order evidence
+ * is kept (event time, then docId), or the alert keeps none: then new references only add to the
+ * end of its evidence.
+ */
+export function sortsAfterKept(first: EvidenceRef, last: EvidenceRef | undefined): boolean {
+  return last === undefined || byTime(first, last) > 0;
+}
+
+/** The earliest of an update's evidence references in the order evidence is kept, if it has any. */
+export function earliestEvidence(evidence: readonly EvidenceRef[]): EvidenceRef | undefined {
+  let earliest: EvidenceRef | undefined;
+  for (const ref of evidence) if (!earliest || byTime(ref, earliest) < 0) earliest = ref;
+  return earliest;
 }
 
 function byTime(a: EvidenceRef, b: EvidenceRef): number {

@@ -1,4 +1,4 @@
-import { mergeAlert, subjectKey, type Alert, type AlertUpdate } from './alert.js';
+import { earliestEvidence, mergeAlert, subjectKey, type Alert, type AlertUpdate, type EvidenceRef } from './alert.js';
 
 /**
  * Recording a batch of alert updates, the part every alert store shares: updates are grouped by
@@ -40,11 +40,17 @@ export function groupByOpenAlert(updates: AlertUpdate[]): OpenAlertUpdates[] {
 /**
  * Merges a group's updates, in order, into the open alert (or a new one with `ids.id`).
  * Returns `open` itself when the updates add nothing, so the caller knows there is nothing to write.
+ * `unread`: see mergeAlert (it must hold for every update of the group).
  */
-export function mergeUpdates(open: Alert | undefined, updates: AlertUpdate[], ids: { id: string; now: string }): Alert | undefined {
+export function mergeUpdates(open: Alert | undefined, updates: AlertUpdate[], ids: { id: string; now: string; unread?: number }): Alert | undefined {
   let alert = open;
-  for (const update of updates) alert = mergeAlert(alert, update, { id: alert?.id ?? ids.id, now: ids.now });
+  for (const update of updates) alert = mergeAlert(alert, update, { id: alert?.id ?? ids.id, now: ids.now, unread: ids.unread });
   return alert;
+}
+
+/** The earliest evidence reference of a group's updates (in the order evidence is kept), if any. */
+export function earliestOfGroup(group: OpenAlertUpdates): EvidenceRef | undefined {
+  return earliestEvidence(group.updates.map((update) => earliestEvidence(update.evidence)).filter((ref) => ref !== undefined));
 }
 
 /** What recording a batch did, as `AlertStore.recordAlerts` reports it. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alertScore, mergeAlert, type Alert } from '../alerts/alert.js';
+import { alertScore, MAX_EVIDENCE, mergeAlert, type Alert, type AlertUpdate, type EvidenceRef } from '../alerts/alert.js';
+import { eventDocId } from '../events/canonical.js';
 import { at, evidence, suppression, update } from './alertContractFixtures.js';
 import { alertTriageContract } from './alertTriageContract.js';
 import { InvalidCursorError } from './cursor.js';
@@ -46,6 +47,52 @@ export function alertStoreContract(name: string, makeStore: () => Promise<Store>
 
       await store.recordAlerts([update([10], { severity: 'low' })], at(3));
       expect(await store.getAlert(opened.id)).toMatchObject({ severity: 'high', eventCount: 5, updatedAt: at(3) });
+    });
+
+    it('keeps counting events beyond the evidence it keeps, and keeps the earliest 500 whatever order they come in', async () => {
+      const ref = (n: number) => ({ ...evidence(1), docId: eventDocId('emis-a81001', `f${n}`), id: `f${n}`, occurredAt: new Date(Date.parse('2026-11-20T08:00:00Z') + n * 1000).toISOString() });
+      const refs = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ref(from + i));
+      const withRefs = (list: EvidenceRef[], overrides: Partial<AlertUpdate> = {}) =>
+        update([], { evidence: list, firstSeenAt: list[0].occurredAt, lastSeenAt: list[list.length - 1].occurredAt, ...overrides });
+      const ids = (alert: Alert) => alert.evidence.map((kept) => kept.id);
+      await store.recordAlerts([withRefs(refs(0, MAX_EVIDENCE))], at(1));
+      const [full] = await query();
+      expect(full).toMatchObject({ eventCount: MAX_EVIDENCE });
+
+      expect(await store.recordAlerts([withRefs(refs(500, 503), { explanation: { text: 'Ann looked again, after hours.' } })], at(2))).toEqual({ opened: 0, updated: 1 });
+      const [beyond] = await query();
+      expect(beyond).toMatchObject({ id: full.id, eventCount: 503, lastSeenAt: ref(502).occurredAt, firstSeenAt: ref(0).occurredAt, updatedAt: at(2), explanation: { text: 'Ann looked again, after hours.' } });
+      expect(beyond.evidence).toEqual(full.evidence);
+      expect(beyond.score).toBe(alertScore({ severity: 'medium', eventCount: 503, raises: 'alert' }));
+
+      await store.recordAlerts([withRefs([ref(-1), ref(600)])], at(3));
+      const [earlier] = await query();
+      expect(earlier).toMatchObject({ eventCount: 505, firstSeenAt: ref(-1).occurredAt, lastSeenAt: ref(600).occurredAt });
+      expect(ids(earlier)).toEqual(['f-1', ...ids(full).slice(0, MAX_EVIDENCE - 1)]);
+
+      await store.recordAlerts([withRefs([ref(10)], { severity: 'high' })], at(4));
+      const [kept] = await query();
+      expect(kept).toMatchObject({ eventCount: 505, severity: 'high' });
+      expect(kept.evidence).toEqual(earlier.evidence);
+      expect(await store.getAlert(full.id)).toEqual(kept);
+    });
+
+    it('keeps evidence earliest first whether it arrives in time order or not, through triage too', async () => {
+      const ids = async () => (await store.getAlert((await query())[0].id))!.evidence.map((ref) => ref.id);
+      await store.recordAlerts([update([10, 11])], at(1));
+      await store.recordAlerts([update([12])], at(2));
+      await store.recordAlerts([update([14, 13])], at(3));
+      expect(await ids()).toEqual(['e10', 'e11', 'e12', 'e13', 'e14']);
+      await store.recordAlerts([update([9, 12, 15])], at(4));
+      expect(await ids()).toEqual(['e9', 'e10', 'e11', 'e12', 'e13', 'e14', 'e15']);
+      await store.recordAlerts([update([16])], at(5));
+      const [alert] = await query();
+      expect(alert.evidence.map((ref) => ref.id)).toEqual(['e9', 'e10', 'e11', 'e12', 'e13', 'e14', 'e15', 'e16']);
+      expect(alert).toMatchObject({ eventCount: 8, firstSeenAt: evidence(9).occurredAt, lastSeenAt: evidence(16).occurredAt });
+      const [changed] = await store.updateAlerts([{ id: alert.id, expectedVersion: 1, entry: { at: at(6), by: 'person-1', byName: 'Ima Officer', from: 'open', to: 'investigating' } }]);
+      expect(changed).toMatchObject({ outcome: 'changed', alert: { status: 'investigating', evidence: alert.evidence } });
+      await store.recordAlerts([update([17])], at(7));
+      expect(await ids()).toEqual(['e9', 'e10', 'e11', 'e12', 'e13', 'e14', 'e15', 'e16', 'e17']);
     });
 
     it('changes nothing when the same update is recorded twice', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertUpdate } from '../../alerts/alert.js';
+import { mergeAlert, subjectKey, type AlertUpdate } from '../../alerts/alert.js';
 import type { AccessEvent } from '../../events/accessEvent.js';
 import { eventDocId, eventFingerprint } from '../../events/canonical.js';
 import { ThreadedDuckdbStore } from './threadedDuckdbStore.js';
@@ -74,6 +74,33 @@ describe('the embedded store opening a file written before', () => {
     expect(await store.findStaffByNhsNumbers(['9434765870'])).toEqual([{ record: ann, receivedAt: '2026-11-20T09:00:00.000Z' }]);
     await store.upsertStaff([{ record: { ...ann, userId: 'G7654321', roleClass: 'clinical' }, receivedAt: '2026-11-21T09:00:00.000Z' }]);
     expect((await store.findStaffByNhsNumbers(['9434765870'])).map((staff) => staff.record.userId).sort()).toEqual(['G1234567', 'G7654321']);
+    await store.close();
+  });
+
+  it('reads alerts that kept their evidence inside the alert, and merges new evidence into them', async () => {
+    const path = join(dir, 'old-alerts.duckdb');
+    const ref = (id: string, minute: number) => ({ docId: eventDocId('emis-a81001', id), system: 'emis-a81001', id, occurredAt: `2026-11-20T09:0${minute}:00Z` });
+    const update = (refs: ReturnType<typeof ref>[]): AlertUpdate => ({
+      ruleId: 'co-worker-record', title: "Access to a co-worker's record", severity: 'medium', raises: 'alert',
+      subject: { organisation: 'A81001', userId: 'G1234567', nhsNumber: '9434765919' },
+      firstSeenAt: refs[0].occurredAt, lastSeenAt: refs[refs.length - 1].occurredAt, explanation: { text: 'co-worker' }, evidence: refs,
+    });
+    const old = mergeAlert(undefined, update([ref('e1', 1), ref('e2', 2)]), { id: 'alert-1', now: '2026-11-21T09:00:00.000Z' });
+    const quoted = JSON.stringify(old).replaceAll("'", "''");
+    await onFile(path, `CREATE TABLE alerts (
+        id VARCHAR PRIMARY KEY, rule_id VARCHAR NOT NULL, subject_key VARCHAR NOT NULL, organisation VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL, status VARCHAR NOT NULL, raises VARCHAR NOT NULL, user_id VARCHAR, nhs_number VARCHAR,
+        first_seen_at TIMESTAMPTZ NOT NULL, last_seen_at TIMESTAMPTZ NOT NULL, alert VARCHAR NOT NULL);
+      INSERT INTO alerts VALUES ('alert-1', 'co-worker-record', '${subjectKey(old).replaceAll("'", "''")}', 'A81001', 'medium', 'open', 'alert',
+        'G1234567', '9434765919', '${old.firstSeenAt}', '${old.lastSeenAt}', '${quoted}')`);
+    const store = new DuckdbStore({ path });
+    await store.init();
+    expect(await store.getAlert('alert-1')).toEqual(old);
+    expect((await store.queryAlerts({ organisations: ['A81001'], limit: 10 })).alerts).toEqual([old]);
+    expect(await store.recordAlerts([update([ref('e2', 2), ref('e3', 3)])], '2026-11-22T09:00:00.000Z')).toEqual({ opened: 0, updated: 1 });
+    const merged = await store.getAlert('alert-1');
+    expect(merged).toMatchObject({ eventCount: 3, lastSeenAt: '2026-11-20T09:03:00Z' });
+    expect(merged!.evidence.map((kept) => kept.id)).toEqual(['e1', 'e2', 'e3']);
     await store.close();
   });
 

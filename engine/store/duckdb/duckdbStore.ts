@@ -13,6 +13,7 @@ import type { AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures,
 import type { Incident } from '../../incidents/incident.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
+import { OpenAlertIndex } from './openAlertIndex.js';
 import { copyRows, emptyRows, eventRowsOf, type EventRows } from './eventRows.js';
 import * as eventQueries from './eventQueries.js';
 import * as reference from './referenceTables.js';
@@ -85,6 +86,8 @@ export class DuckdbStore implements Store {
   private appender?: DuckDBAppender;
   private readonly waitingInserts: WaitingInsert[] = [];
   private readonly stored = new StoredIdIndex();
+  /** The open alert of each rule and subject, kept by the writer (see openAlertIndex.ts). */
+  private readonly openAlerts = new OpenAlertIndex();
   private checkpointing = false;
 
   constructor(private readonly options: DuckdbStoreOptions) {}
@@ -103,6 +106,8 @@ export class DuckdbStore implements Store {
     await reference.upgradeReferenceTables(this.writer);
     await this.writer.run(reference.LOOKUP_SETTINGS);
     await this.writer.run(alerts.ALERT_SCHEMA);
+    await alerts.upgradeAlertTables(this.writer);
+    await this.openAlerts.load(this.writer);
     await this.writer.run(incidents.INCIDENT_SCHEMA);
     await this.loadStoredIds();
     // Automatic checkpoints only as a backstop; scheduleCheckpoint runs them off the request path.
@@ -323,11 +328,11 @@ export class DuckdbStore implements Store {
   }
 
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> {
-    return this.writes.run(() => alerts.recordAlerts(this.write, updates, now));
+    return this.writes.run(() => alerts.recordAlerts(this.write, this.openAlerts, updates, now));
   }
 
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> {
-    return this.writes.run(() => alerts.updateAlerts(this.write, changes));
+    return this.writes.run(() => alerts.updateAlerts(this.write, this.openAlerts, changes));
   }
 
   queryAlerts(query: AlertQuery): Promise<AlertPage> {
