@@ -193,7 +193,7 @@ export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids
     lastSeenAt: update.lastSeenAt > existing.lastSeenAt ? update.lastSeenAt : existing.lastSeenAt,
     eventCount: existing.eventCount + added.length,
     explanation: update.explanation,
-    evidence: [...existing.evidence, ...added].sort(byTime).slice(0, MAX_EVIDENCE - (ids.unread ?? 0)),
+    evidence: mergeSorted(existing.evidence, added, MAX_EVIDENCE - (ids.unread ?? 0)),
     updatedAt: ids.now,
   };
   merged.score = alertScore(merged);
@@ -218,6 +218,17 @@ export function earliestEvidence(evidence: readonly EvidenceRef[]): EvidenceRef 
 
 function byTime(a: EvidenceRef, b: EvidenceRef): number {
   return a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0;
+}
+
+/** The first `limit` references of two lists each sorted by time, together and in that order. */
+function mergeSorted(a: readonly EvidenceRef[], b: readonly EvidenceRef[], limit: number): EvidenceRef[] {
+  const merged: EvidenceRef[] = [];
+  let i = 0;
+  let j = 0;
+  while (merged.length < limit && (i < a.length || j < b.length)) {
+    merged.push(j >= b.length || (i < a.length && byTime(a[i], b[j]) <= 0) ? a[i++] : b[j++]);
+  }
+  return merged;
 }
 
 function uniqueEvidence(evidence: EvidenceRef[]): EvidenceRef[] {
