@@ -165,9 +165,6 @@ export const cardinalityKind: RuleKind = {
     }
     const stepIndex = (span: Span, at: number) => (at - span.first) / windows.stepMs;
     const valuesSetsOf = (span: Span, group: WindowGroup) => span.values.slice(stepIndex(span, group.start), stepIndex(span, group.end));
-    /** The window's values sets up to the latest step holding values. */
-    const heldValuesSetsOf = (span: Span, group: WindowGroup, latest: number) =>
-      span.values.slice(stepIndex(span, group.start), Math.max(0, Math.min(stepIndex(span, group.end), stepIndex(span, latest) + 1)));
     const eventsSetsOf = (group: WindowGroup) => {
       const sets: string[] = [];
       for (let step = group.start; step < group.end; step += windows.stepMs) sets.push(stateKey(id, 'step-events', group.subjectKey, step));
@@ -257,22 +254,27 @@ export const cardinalityKind: RuleKind = {
         return groups.flatMap((group) => (found.has(group) ? [{ ...group, count: found.get(group)! }] : []));
       }
       // A run of two or more holding one of the batch's numbers needs that number's neighbour in one of the window's steps.
+      // Per subject and step (up to the latest held), the neighbours to look for.
       const neighbours = new Map<string, string[]>();
-      const asked = new Map<string, Set<string>>();
+      const wanted = new Map<Span, (Set<string> | undefined)[]>();
       for (const group of groups) {
+        const span = spans.get(group.subjectKey)!;
+        let steps = wanted.get(span);
+        if (!steps) wanted.set(span, (steps = []));
+        const from = stepIndex(span, group.start);
+        const to = Math.min(stepIndex(span, group.end), stepIndex(span, latest) + 1);
         for (const input of group.inputs) {
           const value = values.get(input)!;
           let near = neighbours.get(value);
           if (!near) neighbours.set(value, (near = runNeighbours(value)));
-          for (const set of heldValuesSetsOf(spans.get(group.subjectKey)!, group, latest)) {
-            let members = asked.get(set);
-            if (!members) asked.set(set, (members = new Set()));
+          for (let i = from; i < to; i++) {
+            const members = steps[i] ?? (steps[i] = new Set());
             for (const member of near) members.add(member);
           }
         }
       }
       const queries: SetMembership[] = [];
-      for (const [set, members] of asked) for (const member of members) queries.push({ set, member });
+      for (const [span, steps] of wanted) steps.forEach((members, i) => { for (const member of members!) queries.push({ set: span.values[i], member }); });
       const answers = await context.state.hasMembers(queries);
       const held = new Map<string, Set<string>>();
       answers.forEach((yes, q) => {
