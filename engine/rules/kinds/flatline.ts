@@ -61,11 +61,16 @@ export const flatlineKind: RuleKind = {
       definition,
       async evaluate(inputs: readonly RuleInput[], context: RuleContext): Promise<RuleMatch[]> {
         const latest = new Map<string, number>();
+        // A batch's accesses mostly come from one source and arrived together: the last source and time are reused.
+        let [lastValues, lastSource, lastReceived, lastAt] = [[] as string[], '', '', 0];
         for (const input of inputs) {
           const values = counts(input) ? keyValuesOf(input, key) : undefined;
           if (!values) continue;
-          const source = prefix + JSON.stringify(values);
-          latest.set(source, Math.max(latest.get(source) ?? 0, Date.parse(input.stored.receivedAt)));
+          if (values.length !== lastValues.length || values.some((value, i) => value !== lastValues[i])) {
+            [lastValues, lastSource] = [values, prefix + JSON.stringify(values)];
+          }
+          if (input.stored.receivedAt !== lastReceived) [lastReceived, lastAt] = [input.stored.receivedAt, Date.parse(input.stored.receivedAt)];
+          latest.set(lastSource, Math.max(latest.get(lastSource) ?? 0, lastAt));
         }
         if (latest.size > 0) {
           await context.state.raiseMaxima([...latest].map(([source, value]) => ({ key: source, value, expiresAt: value + forgetMs })));
