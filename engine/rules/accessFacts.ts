@@ -66,9 +66,10 @@ export function isAfterHours(at: number, config: Pick<RulesConfig, 'workingHours
 
 export function accessFacts(event: AccessEvent, at: number, sources: FactSources, config: RulesConfig): AccessFacts {
   const { staff, patient } = sources;
-  const sameSurname = !!staff && !!patient && tidy(staff.surname) !== '' && tidy(staff.surname) === tidy(patient.surname);
-  const samePostcode = !!staff?.address && !!patient && tidyPostcode(staff.address.postcode) !== ''
-    && tidyPostcode(staff.address.postcode) === tidyPostcode(patient.address.postcode);
+  const staffSurname = staff && patient ? tidy(staff.surname) : '';
+  const sameSurname = staffSurname !== '' && staffSurname === tidy(patient!.surname);
+  const staffPostcode = staff?.address && patient ? tidyPostcode(staff.address.postcode) : '';
+  const samePostcode = staffPostcode !== '' && staffPostcode === tidyPostcode(patient!.address.postcode);
   const sameAddress = samePostcode && tidy(staff?.address?.line1) === tidy(patient?.address.line1);
   const allowed = event.recordPart === undefined ? undefined : config.recordPartRoleClasses[event.recordPart];
   const roleClass = staff?.roleClass;
