@@ -24,16 +24,38 @@ export function londonOffsetMs(utcMs: number): number {
   return utcMs >= summer.from && utcMs < summer.to ? HOUR_MS : 0;
 }
 
+/**
+ * Day starts and ends already worked out, by date. Relationship dates span years, so converting
+ * them one after another kept missing the one-year span above; a batch's 10,000 relationships
+ * name a few hundred dates. Each is cleared when it holds more dates than 30 years have.
+ */
+const dayStarts = new Map<string, number>();
+const dayEnds = new Map<string, number>();
+
+function remembered(memo: Map<string, number>, date: string, work: (date: string) => number): number {
+  let value = memo.get(date);
+  if (value === undefined) {
+    value = work(date);
+    if (memo.size >= 11_000) memo.clear();
+    memo.set(date, value);
+  }
+  return value;
+}
+
 /** The instant a `YYYY-MM-DD` day starts in London. */
 export function londonDayStart(date: string): number {
-  const utcMidnight = Date.parse(`${date}T00:00:00Z`);
-  return utcMidnight - londonOffsetMs(utcMidnight - HOUR_MS);
+  return remembered(dayStarts, date, (day) => {
+    const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+    return utcMidnight - londonOffsetMs(utcMidnight - HOUR_MS);
+  });
 }
 
 /** The last instant of a `YYYY-MM-DD` day in London. */
 export function londonDayEnd(date: string): number {
-  const next = new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
-  return londonDayStart(next) - 1;
+  return remembered(dayEnds, date, (day) => {
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+    return londonDayStart(next) - 1;
+  });
 }
 
 /** The last London date worked out, by its day number (accesses of a batch share a few days). */
