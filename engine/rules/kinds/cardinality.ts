@@ -153,35 +153,42 @@ export const cardinalityKind: RuleKind = {
     const { id } = definition;
     const latestStepKey = `${id}|latest-step`;
 
-    /** A subject's steps over the batch's windows: their values sets' keys built once, and their sizes. */
+    /** A subject's steps over the batch's windows: their values sets' keys (each built once, when needed) and their sizes. */
     interface Span {
+      subjectKey: string;
       first: number;
-      values: string[];
+      /** How many steps, from `first`. */
+      steps: number;
+      values: (string | undefined)[];
       sizes?: number[];
       /** Per step, the values already added in this batch. */
       added: (Set<string> | undefined)[];
-      /** Per step the batch adds to, its events set's key (built once). */
+      /** Per step the batch adds to, its events set's key. */
       events: (string | undefined)[];
     }
     const stepIndex = (span: Span, at: number) => (at - span.first) / windows.stepMs;
-    const valuesSetsOf = (span: Span, group: WindowGroup) => span.values.slice(stepIndex(span, group.start), stepIndex(span, group.end));
+    const valuesSetOf = (span: Span, i: number) => span.values[i] ?? (span.values[i] = stateKey(id, 'step-values', span.subjectKey, span.first + i * windows.stepMs));
+    const valuesSetsOf = (span: Span, group: WindowGroup) => {
+      const sets: string[] = [];
+      for (let i = stepIndex(span, group.start), end = stepIndex(span, group.end); i < end; i++) sets.push(valuesSetOf(span, i));
+      return sets;
+    };
     const eventsSetsOf = (group: WindowGroup) => {
       const sets: string[] = [];
       for (let step = group.start; step < group.end; step += windows.stepMs) sets.push(stateKey(id, 'step-events', group.subjectKey, step));
       return sets;
     };
     function spansOf(groups: readonly WindowGroup[]): Map<string, Span> {
-      const bounds = new Map<string, [number, number]>();
-      for (const { subjectKey, start, end } of groups) {
-        const span = bounds.get(subjectKey);
-        if (!span) bounds.set(subjectKey, [start, end]);
-        else [span[0], span[1]] = [Math.min(span[0], start), Math.max(span[1], end)];
-      }
       const spans = new Map<string, Span>();
-      for (const [subjectKey, [first, last]] of bounds) {
-        const values: string[] = [];
-        for (let step = first; step < last; step += windows.stepMs) values.push(`${id}|step-values|${subjectKey}|${step}`);
-        spans.set(subjectKey, { first, values, added: [], events: [] });
+      for (const { subjectKey, start, end } of groups) {
+        const span = spans.get(subjectKey);
+        if (!span) {
+          spans.set(subjectKey, { subjectKey, first: start, steps: (end - start) / windows.stepMs, values: [], added: [], events: [] });
+        } else {
+          const last = Math.max(span.first + span.steps * windows.stepMs, end);
+          span.first = Math.min(span.first, start);
+          span.steps = (last - span.first) / windows.stepMs;
+        }
       }
       return spans;
     }
@@ -218,18 +225,18 @@ export const cardinalityKind: RuleKind = {
         const asked: string[][] = [];
         for (const span of spans.values()) {
           const sizes: number[] = (span.sizes = []);
-          for (let i = 0, step = span.first; i < span.values.length; i++, step += windows.stepMs) {
-            if (span.added[i]) sizes.push(sizesAfter.get(span.values[i])!);
+          for (let i = 0, step = span.first; i < span.steps; i++, step += windows.stepMs) {
+            if (span.added[i]) sizes.push(sizesAfter.get(span.values[i]!)!);
             else {
               sizes.push(0);
-              if (step <= latest) asked.push([span.values[i]]);
+              if (step <= latest) asked.push([valuesSetOf(span, i)]);
             }
           }
         }
         const sizes = await context.state.countUnions(asked);
         let at = 0;
         for (const span of spans.values()) {
-          for (let i = 0, step = span.first; i < span.values.length; i++, step += windows.stepMs) {
+          for (let i = 0, step = span.first; i < span.steps; i++, step += windows.stepMs) {
             if (!span.added[i] && step <= latest) span.sizes![i] = sizes[at++];
           }
         }
@@ -274,7 +281,7 @@ export const cardinalityKind: RuleKind = {
         }
       }
       const queries: SetMembership[] = [];
-      for (const [span, steps] of wanted) steps.forEach((members, i) => { for (const member of members!) queries.push({ set: span.values[i], member }); });
+      for (const [span, steps] of wanted) steps.forEach((members, i) => { for (const member of members!) queries.push({ set: valuesSetOf(span, i), member }); });
       const answers = await context.state.hasMembers(queries);
       const held = new Map<string, Set<string>>();
       answers.forEach((yes, q) => {
@@ -329,7 +336,7 @@ export const cardinalityKind: RuleKind = {
             const added = span.added[i] ?? (span.added[i] = new Set());
             if (!added.has(value)) {
               added.add(value);
-              additions.push({ set: span.values[i], member: value, expiresAt });
+              additions.push({ set: valuesSetOf(span, i), member: value, expiresAt });
             }
             const events = span.events[i] ?? (span.events[i] = stateKey(id, 'step-events', group.subjectKey, step));
             eventAdditions.push({ set: events, member: eventMember(input, value), expiresAt });

@@ -154,32 +154,35 @@ export function groupByWindow(
   inputs: readonly RuleInput[], counts: (input: RuleInput) => boolean, key: readonly FieldPath[], windows: Windows, context: RuleContext,
 ): WindowGroup[] {
   const groups: WindowGroup[] = [];
-  // Per subject, its groups by window start.
-  const bySubject = new Map<string, Map<number, WindowGroup>>();
+  // Per subject, its groups (a few: those of its events' windows), found by their start.
+  const bySubject = new Map<string, WindowGroup[]>();
   const seen = new Set<string>();
   const now = context.clock.now();
   const { latenessMs } = context.config;
+  const { stepMs, windowMs } = windows;
   for (const input of inputs) {
     if (seen.has(input.stored.docId) || !counts(input)) continue;
     seen.add(input.stored.docId);
     const subjectKey = subjectKeyOf(input, key);
     if (subjectKey === undefined) continue;
-    let starts = bySubject.get(subjectKey);
-    if (!starts) bySubject.set(subjectKey, (starts = new Map()));
-    const { stepMs, windowMs } = windows;
+    let subjectGroups = bySubject.get(subjectKey);
     // Every window containing the instant, earliest first (as windowStartsOf), skipping closed ones (as isClosed).
     let first = Math.floor(input.at / stepMs) * stepMs;
     while (first - stepMs + windowMs > input.at) first -= stepMs;
     for (let start = first; start <= input.at; start += stepMs) {
       const end = start + windowMs;
       if (end + latenessMs < now) continue;
-      let group = starts.get(start);
-      if (!group) {
-        group = { subjectKey, start, end, inputs: [] };
-        starts.set(start, group);
+      let group: WindowGroup | undefined;
+      for (let g = (subjectGroups?.length ?? 0) - 1; g >= 0 && !group; g--) if (subjectGroups![g].start === start) group = subjectGroups![g];
+      if (group) {
+        group.inputs.push(input);
+      } else {
+        // Lists made with their first item: most of a batch's groups hold one event (an empty array grows to 17 slots on its first push).
+        group = { subjectKey, start, end, inputs: [input] };
+        if (subjectGroups) subjectGroups.push(group);
+        else bySubject.set(subjectKey, (subjectGroups = [group]));
         groups.push(group);
       }
-      group.inputs.push(input);
     }
   }
   return groups;
