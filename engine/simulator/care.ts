@@ -85,6 +85,8 @@ export class Care {
   readonly allocations = new Map<number, Episode[]>();
   private readonly random: Random;
   private readonly served = new Map<string, Uint32Array[]>();
+  /** The teams that have taken on a work item about each episode (written once per episode and team). */
+  private readonly workItems = new WeakMap<Episode, Set<string>>();
   private counter = 0;
   /** Relationships written, and episodes that were not (counted for the manifest). */
   written = 0;
@@ -154,6 +156,20 @@ export class Care {
     });
     this.written++;
     return full;
+  }
+
+  /**
+   * A department that serves the whole trust takes on part of an episode's care, as its own system
+   * records it at team level: pharmacy verifying an admission's medicines (e-prescribing), medical
+   * records coding a discharge or booking a referral (a work item to the records team). Written the
+   * first time the team works on the episode, from then until `end`; never for care nobody worked on.
+   */
+  workItem(episode: Episode, team: string, type: 'care-team' | 'referral', at: number, end = episode.end): void {
+    let teams = this.workItems.get(episode);
+    if (!teams) this.workItems.set(episode, (teams = new Set()));
+    if (teams.has(team)) return;
+    teams.add(team);
+    this.begin({ patient: episode.patient, organisation: episode.organisation, team, type, start: at, end: Math.max(at, end) });
   }
 
   /** An emergency attendance, and what follows: tests, and for some an admission with its discharge letter, social care and community referrals. */

@@ -146,16 +146,18 @@ function diagnostics(context: TaskContext): void {
   context.task(episode.patient, episode, label).step('view', 'summary', 0.3).step('view', 'result').step('create', 'result', 0.5);
 }
 
-/** The hospital pharmacy: inpatients' medicines, on any ward. */
+/** The hospital pharmacy: inpatients' medicines, on any ward, the team joining each admission's care. */
 function hospitalPharmacy(context: TaskContext): void {
   const { care, random, staff, at } = context;
   const wards = staff.organisation.teams.filter((team) => team.work === 'ward');
   const episode = care.list(`ward:${staff.organisation.code}:${random.pick(wards).code}`).pick(random, at);
   if (!episode) return;
+  // Verifying the admission's medicines puts the pharmacy team on the patient's care until discharge.
+  care.workItem(episode, staff.team.code, 'care-team', at);
   context.task(episode.patient, episode).step('view', 'medication').step('update', 'medication', 0.5);
 }
 
-/** Medical records: discharge and clinic letters (sometimes a batch at once), referral triage. */
+/** Medical records: discharge and clinic letters (sometimes a batch at once), referral triage, each a work item to the team. */
 function records(context: TaskContext): void {
   const { care, random, staff, at } = context;
   const code = staff.organisation.code;
@@ -166,14 +168,20 @@ function records(context: TaskContext): void {
     for (let k = 0; k < batch; k++) {
       const letter = care.list(`letters:${code}`).pick(random, at);
       if (!letter) return;
+      care.workItem(letter, staff.team.code, 'referral', at);
       context.task(letter.patient, letter, label).step('view', 'document', 0.5).step('print', 'document');
     }
   } else if (roll < 0.8) {
     const referral = care.list(`referrals:${code}`).pick(random, at);
-    if (referral) context.task(referral.patient, referral).step('view', 'referral').step('view', 'demographics', 0.6);
+    if (!referral) return;
+    // Triage books the referral: a work item to the records team for the next few weeks.
+    care.workItem(referral, staff.team.code, 'referral', at, at + 21 * DAY_MS);
+    context.task(referral.patient, referral).step('view', 'referral').step('view', 'demographics', 0.6);
   } else {
     const episode = care.list(`recent:${code}`).pick(random, at);
-    if (episode) context.task(episode.patient, episode).step('view', 'demographics').step('update', 'demographics', 0.2);
+    if (!episode) return;
+    care.workItem(episode, staff.team.code, 'referral', at);
+    context.task(episode.patient, episode).step('view', 'demographics').step('update', 'demographics', 0.2);
   }
 }
 
