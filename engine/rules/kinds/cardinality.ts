@@ -165,9 +165,15 @@ export const cardinalityKind: RuleKind = {
       added: (Set<string> | undefined)[];
       /** Per step the batch adds to, its events set's key. */
       events: (string | undefined)[];
+      /** `<ruleId>|step-values|<subject key>|` and `<ruleId>|step-events|<subject key>|`: a step's key is one of them and its start. */
+      valuesPrefix?: string;
+      eventsPrefix?: string;
     }
     const stepIndex = (span: Span, at: number) => (at - span.first) / windows.stepMs;
-    const valuesSetOf = (span: Span, i: number) => span.values[i] ?? (span.values[i] = stateKey(id, 'step-values', span.subjectKey, span.first + i * windows.stepMs));
+    const valuesSetOf = (span: Span, i: number) => span.values[i]
+      ?? (span.values[i] = (span.valuesPrefix ??= `${stateKey(id, 'step-values', span.subjectKey)}|`) + (span.first + i * windows.stepMs));
+    const eventsSetOf = (span: Span, i: number) => span.events[i]
+      ?? (span.events[i] = (span.eventsPrefix ??= `${stateKey(id, 'step-events', span.subjectKey)}|`) + (span.first + i * windows.stepMs));
     const valuesSetsOf = (span: Span, group: WindowGroup) => {
       const sets: string[] = [];
       for (let i = stepIndex(span, group.start), end = stepIndex(span, group.end); i < end; i++) sets.push(valuesSetOf(span, i));
@@ -338,8 +344,7 @@ export const cardinalityKind: RuleKind = {
               added.add(value);
               additions.push({ set: valuesSetOf(span, i), member: value, expiresAt });
             }
-            const events = span.events[i] ?? (span.events[i] = stateKey(id, 'step-events', group.subjectKey, step));
-            eventAdditions.push({ set: events, member: eventMember(input, value), expiresAt });
+            eventAdditions.push({ set: eventsSetOf(span, i), member: eventMember(input, value), expiresAt });
           }
         }
         const sizesAfter = await context.state.addToSets(additions.concat(eventAdditions));
