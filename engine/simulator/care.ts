@@ -84,6 +84,8 @@ export class Care {
   /** Social care allocations by the allocated member of staff's index. */
   readonly allocations = new Map<number, Episode[]>();
   private readonly random: Random;
+  /** Which department a hospital's own test orders go to (drawn apart, so that the rest of care draws as before). */
+  private readonly departments: Random;
   private readonly served = new Map<string, Uint32Array[]>();
   /** The teams that have taken on a work item about each episode (written once per episode and team). */
   private readonly workItems = new WeakMap<Episode, Set<string>>();
@@ -94,6 +96,7 @@ export class Care {
 
   constructor(readonly world: World, private readonly emit: (relationship: Relationship) => void) {
     this.random = new Random(seedFor(world.seed, 'care'));
+    this.departments = new Random(seedFor(world.seed, 'test-orders'));
     for (const kind of ['trust', 'council', 'community'] as const) {
       for (const organisation of world.ics.of(kind)) {
         this.served.set(organisation.code, world.population.registered.filter((_, p) => world.ics.servingPractice(p, kind) === organisation));
@@ -172,12 +175,24 @@ export class Care {
     this.begin({ patient: episode.patient, organisation: episode.organisation, team, type, start: at, end: Math.max(at, end) });
   }
 
+  /**
+   * A test the trust's own clinicians order for the patient of `source` (order communications): to
+   * pathology or radiology, held as that team's test order for three weeks, and on the department's
+   * work list from `from` to `until`. Ordered in the trust's own system, it always reaches the
+   * reference data, whatever became of `source`.
+   */
+  orderTest(trust: Organisation, source: Episode, at: number, from: number, until: number): void {
+    const team = this.departments.chance(0.5) ? 'PATHOLOGY' : 'RADIOLOGY';
+    this.begin({ patient: source.patient, organisation: trust.code, team, type: 'test-order', start: at, end: at + 21 * DAY_MS }, { recorded: true });
+    this.list(`diagnostics:${trust.code}:${team}`).add({ ...source, start: from, end: until, recorded: true });
+  }
+
   /** An emergency attendance, and what follows: tests, and for some an admission with its discharge letter, social care and community referrals. */
   edAttendance(trust: Organisation, patient: number, at: number): Episode {
     const random = this.random;
     const ed = this.begin({ patient, organisation: trust.code, team: 'EMERGENCY-DEPARTMENT', type: 'ed-attendance', start: at, end: at + (2 + random.int(7)) * HOUR_MS });
     this.list(`ed:${trust.code}`).add(ed);
-    if (random.chance(0.5)) this.list(`diagnostics:${trust.code}`).add({ ...ed, start: at + 1_800_000 });
+    if (random.chance(0.5)) this.orderTest(trust, ed, at, at + 1_800_000, ed.end);
     if (random.chance(0.22)) this.admit(trust, patient, ed.end);
     return ed;
   }

@@ -4,9 +4,10 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessEvent } from '../events/accessEvent.js';
 import { isValidNhsNumber } from '../events/nhsNumber.js';
+import { explainAccess } from '../explain/explainAccess.js';
 import { prepareBatch } from '../ingest/prepareBatch.js';
 import { prepareReference } from '../reference/prepareReference.js';
-import type { Patient } from '../reference/referenceData.js';
+import type { Patient, Relationship, Staff } from '../reference/referenceData.js';
 import { type Manifest } from './manifest.js';
 import { CareSystem } from './organisations.js';
 import { Population } from './population.js';
@@ -183,5 +184,56 @@ describe('a day that does not start at midnight', () => {
     expect(afternoon.skipped).toEqual(midnight.skipped);
     expect(afternoon.misuse).toBe(midnight.misuse);
     expect(midnight.misuse).toBeGreaterThan(30);
+  });
+});
+
+describe('the trust\'s departments that serve every ward record their work at team level', () => {
+  const staff = new Map<string, Staff>();
+  const patients = new Map<string, Patient>();
+  const relationships = new Map<string, Relationship[]>();
+  const events: AccessEvent[] = [];
+  const injected = new Set<string>();
+  for (const record of simulate({ seed: 11, size: 'smoke', days: 2, start: START })) {
+    if (record.kind === 'staff') staff.set(`${record.record.organisation}|${record.record.userId}`, record.record);
+    else if (record.kind === 'patient') patients.set(record.record.nhsNumber, record.record);
+    else if (record.kind === 'relationship') relationships.set(record.record.nhsNumber, [...(relationships.get(record.record.nhsNumber) ?? []), record.record]);
+    else if (record.kind === 'event') events.push(record.event);
+    else if (record.label.kind === 'misuse') for (const e of record.label.events) injected.add(`${e.system}|${e.id}`);
+  }
+  const trust = 'RZA';
+  const teamOf = (event: AccessEvent) => staff.get(`${event.organisation}|${event.user.id}`)?.team;
+  const explain = (event: AccessEvent) => explainAccess(event, {
+    staff: staff.get(`${event.organisation}|${event.user.id}`), patient: patients.get(event.patient.nhsNumber),
+    relationships: relationships.get(event.patient.nhsNumber) ?? [],
+  }, { marginDays: 30 });
+  const routine = events.filter((e) => e.organisation === trust && !injected.has(`${e.system}|${e.id}`));
+
+  it('explains pharmacy\'s, radiology\'s and medical records\' routine accesses by their own team\'s care', () => {
+    for (const team of ['PHARMACY', 'RADIOLOGY', 'MEDICAL-RECORDS']) {
+      const accesses = routine.filter((e) => teamOf(e) === team);
+      expect(accesses.length, team).toBeGreaterThan(50);
+      const levels = accesses.map((e) => explain(e).by?.level);
+      expect(levels.filter((level) => level !== 'team' && level !== 'user'), team).toEqual([]);
+    }
+  });
+
+  it('writes a department\'s work item only about patients it worked on, so others stay explained at organisation level', () => {
+    const worked = new Set(events.filter((e) => e.organisation === trust).map((e) => `${teamOf(e)}|${e.patient.nhsNumber}`));
+    const items = [...relationships.values()].flat().filter((r) => r.organisation === trust && (r.team === 'PHARMACY' || r.team === 'MEDICAL-RECORDS'));
+    expect(items.length).toBeGreaterThan(20);
+    expect(items.filter((r) => !worked.has(`${r.team}|${r.nhsNumber}`))).toEqual([]);
+
+    // A nurse on another ward, or a records clerk with no work item, opening an admitted patient's record.
+    const admission = [...relationships.values()].flat().find((r) => r.organisation === trust && r.type === 'admission'
+      && !relationships.get(r.nhsNumber)!.some((o) => o.organisation === trust && o.team === 'MEDICAL-RECORDS'))!;
+    const otherWard = [...staff.values()].find((m) => m.organisation === trust && m.team?.startsWith('WARD-') && m.team !== admission.team)!;
+    const clerk = [...staff.values()].find((m) => m.organisation === trust && m.team === 'MEDICAL-RECORDS')!;
+    for (const user of [otherWard, clerk]) {
+      const event: AccessEvent = {
+        id: `probe-${user.userId}`, occurredAt: new Date(Date.parse(`${admission.start}T12:00:00Z`)).toISOString(), system: 'epr-rza', organisation: trust,
+        user: { id: user.userId, role: user.role }, patient: { nhsNumber: admission.nhsNumber }, action: 'view',
+      };
+      expect(explain(event).by, user.team).toMatchObject({ type: 'admission', level: 'organisation' });
+    }
   });
 });

@@ -62,7 +62,7 @@ function gpConsult(context: TaskContext): void {
       task.step('create', 'result');
       const trust = trustOf(context);
       const order = care.begin({ patient, organisation: trust.code, team: 'PATHOLOGY', type: 'test-order', start: at, end: at + 21 * DAY_MS });
-      care.list(`diagnostics:${trust.code}`).add({ ...order, start: at + (4 + random.int(30)) * HOUR_MS, end: at + 4 * DAY_MS });
+      care.list(`diagnostics:${trust.code}:PATHOLOGY`).add({ ...order, start: at + (4 + random.int(30)) * HOUR_MS, end: at + 4 * DAY_MS });
     } else if (next < 0.43) {
       task.step('create', 'referral');
       const trust = trustOf(context);
@@ -133,13 +133,13 @@ function outpatients(context: TaskContext): void {
   context.task(referral.patient, appointment).step('view', 'referral').step('view', 'summary').step('view', 'result', 0.5).step('create', 'clinical-note');
   care.list(`recent:${code}`).add({ ...appointment, end: at + 30 * DAY_MS });
   if (random.chance(0.6)) care.list(`letters:${code}`).add({ ...appointment, start: at + HOUR_MS, end: at + 5 * DAY_MS });
-  if (random.chance(0.25)) care.list(`diagnostics:${code}`).add({ ...appointment, start: at + 2 * HOUR_MS, end: at + 4 * DAY_MS });
+  if (random.chance(0.25)) care.orderTest(staff.organisation, appointment, at, at + 2 * HOUR_MS, at + 4 * DAY_MS);
 }
 
-/** Radiology and pathology: requests from the department, the wards, clinics and GPs. */
+/** Radiology and pathology: the tests ordered from them by the emergency department, clinics and (pathology) GPs. */
 function diagnostics(context: TaskContext): void {
   const { care, random, staff, at } = context;
-  const episode = care.list(`diagnostics:${staff.organisation.code}`).pick(random, at);
+  const episode = care.list(`diagnostics:${staff.organisation.code}:${staff.team.code}`).pick(random, at);
   if (!episode) return;
   const label = episode.type === 'test-order'
     ? context.control('gp-test-results', 'Pathology reports a test a GP ordered for a patient with no other link to the hospital: the test order explains it.') : undefined;
