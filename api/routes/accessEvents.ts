@@ -4,8 +4,7 @@ import { accessEventSchema } from '../../engine/events/accessEventSchema.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
 import { ACCESS_EVENT_SHAPE } from '../../engine/formats/index.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
-import { explainBatch } from '../../engine/explain/explainBatch.js';
-import { lookUpBatchReference } from '../../engine/reference/batchReference.js';
+import { lookUpAndExplain } from '../../engine/explain/explainBatch.js';
 import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
@@ -62,11 +61,10 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
     }
     let reference;
     try {
-      reference = await lookUpBatchReference(batch.events, options.store, { relationships: true, patientsAsStaff: options.rulesInProcess });
+      reference = await lookUpAndExplain(batch.events, options.store, { patientsAsStaff: options.rulesInProcess, marginDays: options.explainMarginDays });
     } catch (err) {
       throw Object.assign(new UnavailableError('the reference data could not be read to explain the batch; nothing was accepted'), { cause: err });
     }
-    explainBatch(batch.events, reference, { marginDays: options.explainMarginDays });
     const { duplicates } = await options.sink.submit({ batchId: batch.batchId, receivedAt: batch.receivedAt, events: batch.events, reference });
     request.log.info({ module: 'ingest', batchId: batch.batchId, system: source.system, accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected.length }, 'batch accepted');
     return reply.code(202).send({ accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected });

@@ -1,4 +1,3 @@
-import type { AccessEvent } from '../events/accessEvent.js';
 import type { Patient, Relationship, Staff } from '../reference/referenceData.js';
 import type { ExplanationLevel, Explanation } from './explanation.js';
 import { londonDate, londonDayEnd, londonDayStart } from './londonTime.js';
@@ -22,6 +21,14 @@ export interface AccessContext {
   relationships: readonly Relationship[];
 }
 
+/** The parts of an access that explaining it reads (an AccessEvent has them all). */
+export interface AccessToExplain {
+  occurredAt: string;
+  organisation: string;
+  user: { id: string; team?: string };
+  patient: { nhsNumber: string };
+}
+
 export interface ExplainOptions {
   /** Days either side of a relationship's dates that still explain an access (default 30). */
   marginDays: number;
@@ -41,7 +48,7 @@ export function endOf(date: string | undefined): number {
   return date.length === 10 ? londonDayEnd(date) : Date.parse(date);
 }
 
-function levelOf(relationship: Relationship, event: AccessEvent, team: string | undefined): ExplanationLevel | undefined {
+function levelOf(relationship: Relationship, event: AccessToExplain, team: string | undefined): ExplanationLevel | undefined {
   if (relationship.organisation !== event.organisation) return undefined;
   if (relationship.userId !== undefined && relationship.userId === event.user.id) return 'user';
   if (relationship.team !== undefined && team !== undefined && relationship.team === team) return 'team';
@@ -67,7 +74,7 @@ function spanOf(relationship: Relationship): [start: number, end: number] {
  * most closely: the user's own, then their team's, then the organisation's; one active within its
  * dates before one only within the margin.
  */
-function closestRelationship(event: AccessEvent, relationships: readonly Relationship[], team: string | undefined, at: number, margin: number) {
+function closestRelationship(event: AccessToExplain, relationships: readonly Relationship[], team: string | undefined, at: number, margin: number) {
   let best: { relationship: Relationship; level: ExplanationLevel; withinMargin: boolean } | undefined;
   for (const relationship of relationships) {
     const level = levelOf(relationship, event, team);
@@ -84,7 +91,7 @@ function closestRelationship(event: AccessEvent, relationships: readonly Relatio
 }
 
 /** Explains one access by registration or an active care relationship, or says why nothing did. */
-export function explainAccess(event: AccessEvent, context: AccessContext, options: ExplainOptions): Explanation {
+export function explainAccess(event: AccessToExplain, context: AccessContext, options: ExplainOptions): Explanation {
   const at = Date.parse(event.occurredAt);
   // The staff record is the organisation's own word on someone's team; the event's is the source system's.
   const team = context.staff?.team ?? event.user.team;
@@ -116,7 +123,7 @@ export function explainAccess(event: AccessEvent, context: AccessContext, option
   return { explained: false, checked, why: whyUnexplained(event, context, day, options.marginDays) };
 }
 
-function whyUnexplained(event: AccessEvent, context: AccessContext, day: string, marginDays: number): string {
+function whyUnexplained(event: AccessToExplain, context: AccessContext, day: string, marginDays: number): string {
   const reasons: string[] = [];
   if (!context.patient) reasons.push('the patient is not in the reference data');
   else if (context.patient.registeredPractice) reasons.push(`the patient is registered with ${context.patient.registeredPractice}, not ${event.organisation}`);

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/accessEvent.js';
 import type { ReferenceStore } from '../store/port.js';
-import { staffKey, type Patient, type Relationship, type Staff } from './referenceData.js';
+import { staffKey, type Patient, type Relationship, type Staff, type StoredPatient, type StoredRelationship, type StoredStaff } from './referenceData.js';
 
 /**
  * The reference data of one batch of events, looked up once for the whole batch (one round trip
@@ -35,10 +35,30 @@ function groupBy<T>(records: T[], keyOf: (record: T) => string | undefined): Map
   return groups;
 }
 
+/** The records a batch's lookups found, as the store returned them. */
+export interface FoundReference {
+  staff: StoredStaff[];
+  patients: StoredPatient[];
+  relationships: StoredRelationship[];
+  patientsAsStaff: StoredStaff[];
+}
+
+/** What of an access the lookups key on (an AccessEvent has it). */
+export interface AccessKeys {
+  organisation: string;
+  user: { id: string };
+  patient: { nhsNumber: string };
+}
+
 export async function lookUpBatchReference(events: readonly StoredEvent[], store: ReferenceStore, options: LookupOptions): Promise<BatchReference> {
+  return referenceOf(await findBatchReference(events.map(({ event }) => event), store, options));
+}
+
+/** The lookups of lookUpBatchReference, one round trip per kind of record, in parallel. */
+export async function findBatchReference(accesses: readonly AccessKeys[], store: ReferenceStore, options: LookupOptions): Promise<FoundReference> {
   const staffKeys = new Map<string, { userId: string; organisation: string }>();
   const nhsNumbers = new Set<string>();
-  for (const { event } of events) {
+  for (const event of accesses) {
     const key = { userId: event.user.id, organisation: event.organisation };
     staffKeys.set(staffKey(key), key);
     nhsNumbers.add(event.patient.nhsNumber);
@@ -50,6 +70,11 @@ export async function lookUpBatchReference(events: readonly StoredEvent[], store
     options.relationships && wanted.length > 0 ? store.findRelationships(wanted) : [],
     options.patientsAsStaff && wanted.length > 0 ? store.findStaffByNhsNumbers(wanted) : [],
   ]);
+  return { staff, patients, relationships, patientsAsStaff };
+}
+
+/** A batch's reference data from what its lookups found. */
+export function referenceOf({ staff, patients, relationships, patientsAsStaff }: FoundReference): BatchReference {
   const staffByKey = new Map<string, Staff>(staff.map(({ record }) => [staffKey(record), record]));
   const patientByNhs = new Map<string, Patient>(patients.map(({ record }) => [record.nhsNumber, record]));
   const relationshipsByNhs = groupBy(relationships.map(({ record }) => record), (record) => record.nhsNumber);

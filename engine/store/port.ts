@@ -3,6 +3,8 @@ import type { AlertChange, AlertChangeOutcome } from '../alerts/triage.js';
 import type { StoredEvent } from '../events/accessEvent.js';
 import type { Incident, IncidentStatus } from '../incidents/incident.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../reference/referenceData.js';
+import type { AccessToExplain } from '../explain/explainAccess.js';
+import type { Explanation } from '../explain/explanation.js';
 
 /** Result of writing a batch of events. */
 export interface InsertResult {
@@ -108,6 +110,27 @@ export interface ReferenceStore {
   findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]>;
   /** Every relationship of these patients, whatever its organisation or period. */
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]>;
+  /**
+   * Optional: a batch's lookups and the explanation of each access (in order), done where the
+   * reference data is (the embedded store's own thread), so that the patients' relationships,
+   * ten or so per access, never cross to the caller. Answers with the explanations and the records
+   * the rules need (the lookups' but the relationships). See lookUpAndExplain.
+   */
+  explainAccesses?(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses>;
+}
+
+/** How to explain a batch's accesses where its reference data is (ReferenceStore.explainAccesses). */
+export interface ExplainAccessesOptions {
+  marginDays: number;
+  /** Also look up staff records by the patients' NHS numbers (for the rules). */
+  patientsAsStaff: boolean;
+}
+
+export interface ExplainedAccesses {
+  explanations: Explanation[];
+  staff: StoredStaff[];
+  patients: StoredPatient[];
+  patientsAsStaff: StoredStaff[];
 }
 
 export type SourceScope = 'events' | 'reference';

@@ -9,8 +9,10 @@ import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '.
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
+import type { ExplainAccessesOptions, ExplainedAccesses, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
+import type { AccessToExplain } from '../../explain/explainAccess.js';
+import { explainWithLookups } from '../../explain/explainBatch.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
 import { OpenAlertIndex } from './openAlertIndex.js';
@@ -325,6 +327,11 @@ export class DuckdbStore implements Store {
 
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> {
     return reference.findRelationships(this.read, nhsNumbers);
+  }
+
+  /** Lookups and explanation here, beside the data (see ReferenceStore.explainAccesses). */
+  explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> {
+    return explainWithLookups(accesses, this, options);
   }
 
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> {

@@ -6,8 +6,9 @@ import { eventRowsOf } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { ExplainAccessesOptions, ExplainedAccesses, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
+import type { AccessToExplain } from '../../explain/explainAccess.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
 import { alertPageFromText, type AlertPageText } from './alertTables.js';
 
@@ -98,6 +99,7 @@ export class ThreadedDuckdbStore implements Store {
   findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]> { return this.call('findStaffByNhsNumbers', [nhsNumbers]); }
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> { return this.call('findPatients', [nhsNumbers]); }
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
+  explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> { return this.call('explainAccesses', [accesses, options]); }
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
   /** Pages cross from the store thread as JSON text, parsed here: cloning thousands of alert objects costs several times more. */
