@@ -30,12 +30,12 @@ const activity = Number(process.env.ACCESSWATCH_DETECTION_ACTIVITY ?? 0.25);
 const seed = Number(process.env.ACCESSWATCH_DETECTION_SEED ?? 7);
 /**
  * Precision floors, a little under what holds. Fuller activity means more colleagues and
- * neighbours in care, so more alerts explained only at organisation level: precision is lower
- * there (at seed 7: 96% overall at a quarter, 85% at full activity), hence two sets.
+ * neighbours in care and more care never recorded, so precision is lower there (at seed 7: 98%
+ * overall at a quarter, 93% at full activity), hence two sets. The quarter's hold at seeds 1 and 2 too.
  */
 const floors = activity <= 0.25
-  ? { all: 0.9, 'inappropriate-access': 0.6, 'legitimate-relationship': 0.9 }
-  : { all: 0.8, 'inappropriate-access': 0.35, 'legitimate-relationship': 0.85 };
+  ? { all: 0.92, 'inappropriate-access': 0.75, 'legitimate-relationship': 0.9 }
+  : { all: 0.85, 'inappropriate-access': 0.6, 'legitimate-relationship': 0.85 };
 const definitions = readRules(shippedRulesDir());
 const rules = compileRules(definitions, DEFAULT_RULES_CONFIG);
 const families = new Map(definitions.map((d) => [d.id, d.family as RuleFamily]));
@@ -145,6 +145,7 @@ describe('detection of the simulator\'s injected misuse (smoke, nine days, in pr
       && !a.evidence.some((e) => injected.has(`${e.system}|${e.id}`)));
     // What is left is care explained only at organisation level (medium), never unexplained care (high) in this run.
     expect(falseAlerts.filter((a) => a.severity !== 'medium')).toEqual([]);
-    expect(falseAlerts.length).toBeLessThan(score.families['inappropriate-access'].truePositives * (activity <= 0.25 ? 1.2 : 2.2));
+    // The departments serving the whole trust record their care at team level, so few colleagues are left (a quarter at seed 7).
+    expect(falseAlerts.length).toBeLessThan(score.families['inappropriate-access'].truePositives * (activity <= 0.25 ? 0.4 : 0.6));
   });
 });

@@ -6,9 +6,10 @@ import { LabelDraft, type AccessDraft } from './labels.js';
  * design from the engine's mistakes: AW-IA-003 on an access to the record of a colleague at the
  * same organisation and AW-IA-002 on one to a patient sharing the user's postcode, unless the
  * user's own or their team's care relationship explains it (care explained only by the
- * registration or by another team's relationship, as in diagnostics, pharmacy or a practice's
- * registered list, still goes for review); AW-LR-001 on care whose relationship never reached
- * the reference data (`unrecordedShare`), unless another relationship explains it.
+ * registration or by another team's relationship, as for a practice's registered list or a
+ * records clerk opening an admitted colleague without a work item of their own, still goes for
+ * review); AW-LR-001 on care whose relationship never reached the reference data
+ * (`unrecordedShare`), unless another relationship explains it.
  * One label per organisation, user and patient (one such alert each).
  *
  * The access drafts do not say which relationship explains them, so the colleague and neighbour
