@@ -83,6 +83,7 @@ export class RuleEngine {
 
   /** Evaluates a batch of newly stored events and records the alerts. */
   async detect(events: readonly StoredEvent[], reference: BatchReference): Promise<DetectionResult> {
+    if (this.enabled.length === 0) return { recorded: 0, suppressed: 0 };
     const updates = await this.updatesFor(ruleInputsOf(events, reference, this.config));
     return this.record(updates);
   }
