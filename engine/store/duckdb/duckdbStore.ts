@@ -334,6 +334,11 @@ export class DuckdbStore implements Store {
     return explainWithLookups(accesses, this, options);
   }
 
+  /** explainAccesses with its request and answer as JSON text (as the store thread takes and sends them: cheaper than objects). */
+  async explainAccessesText(request: { accesses: AccessToExplain[]; options: ExplainAccessesOptions }): Promise<string> {
+    return JSON.stringify(await this.explainAccesses(request.accesses, request.options));
+  }
+
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> {
     return this.writes.run(() => alerts.recordAlerts(this.write, this.openAlerts, updates, now));
   }

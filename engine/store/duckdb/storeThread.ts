@@ -9,7 +9,7 @@ export interface StoreRequest {
   id: number;
   method: string;
   args: unknown[];
-  /** insertEventRows sends its batch as one JSON text of columns: far cheaper to pass between threads than objects. */
+  /** A request passed as one JSON text (insertEventRows: its batch of columns; explainAccessesText): far cheaper to pass between threads than objects. */
   json?: string;
 }
 
@@ -23,7 +23,7 @@ const store = new DuckdbStore({ path: (workerData as { path: string }).path });
 
 port.on('message', (request: StoreRequest) => {
   const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
-  // insertEventsJson parses its text itself; insertEventRows takes the parsed columns.
+  // insertEventsJson parses its text itself; the others sent as JSON text (insertEventRows, explainAccessesText) take it parsed.
   const args = request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)];
   Promise.resolve()
     .then(() => method.apply(store, args))

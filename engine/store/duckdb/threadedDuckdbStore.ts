@@ -99,7 +99,9 @@ export class ThreadedDuckdbStore implements Store {
   findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]> { return this.call('findStaffByNhsNumbers', [nhsNumbers]); }
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> { return this.call('findPatients', [nhsNumbers]); }
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
-  explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> { return this.call('explainAccesses', [accesses, options]); }
+  async explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> {
+    return JSON.parse(await this.call<string>('explainAccessesText', [], JSON.stringify({ accesses, options }))) as ExplainedAccesses;
+  }
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
   /** Pages cross from the store thread as JSON text, parsed here: cloning thousands of alert objects costs several times more. */
