@@ -155,10 +155,10 @@ interface EvidenceRow {
   refs: EvidenceRef[];
 }
 
-/** Drops the appended rows of the alerts in `rewritten` (their `evidence` now holds them), and appends `rows`. */
-async function writeAppended(connection: DuckDBConnection, rewritten: string[], rows: EvidenceRow[]): Promise<void> {
-  if (rewritten.length > 0) {
-    await connection.run(`DELETE FROM alert_evidence WHERE alert_id IN (SELECT unnest(${varchars('ids')}))`, { ids: JSON.stringify(rewritten) });
+/** Drops the appended rows of the alerts in `merged` (their `evidence` now holds them), and appends `rows`. */
+async function writeAppended(connection: DuckDBConnection, merged: string[], rows: EvidenceRow[]): Promise<void> {
+  if (merged.length > 0) {
+    await connection.run(`DELETE FROM alert_evidence WHERE alert_id IN (SELECT unnest(${varchars('ids')}))`, { ids: JSON.stringify(merged) });
   }
   const added = rows.filter((row) => row.refs.length > 0);
   if (added.length === 0) return;
@@ -173,6 +173,8 @@ interface OpenAlert {
   alert: Alert;
   kept: Kept;
   unread: number;
+  /** Whether rows were appended after its `evidence` (read only with the evidence). */
+  appendedRows: boolean;
 }
 
 /**
@@ -193,16 +195,20 @@ async function openAlertsById(connection: DuckDBConnection, earliest: Map<string
     const kept: Kept = { count: Number(count), ...(last === null ? {} : { last: JSON.parse(String(last)) as EvidenceRef }) };
     const first = earliest.get(String(id));
     const appends = first === undefined || sortsAfterKept(first, kept.last);
-    open.set(String(id), { alert: { ...parseAlert(text), evidence: [] }, kept, unread: appends ? kept.count : 0 });
+    open.set(String(id), { alert: { ...parseAlert(text), evidence: [] }, kept, unread: appends ? kept.count : 0, appendedRows: false });
     if (!appends) wanted.push(String(id));
   }
   if (wanted.length > 0) {
     const evidence = (await connection.runAndReadAll(
       `WITH named AS (SELECT unnest(${varchars('ids')}) AS id)
-        SELECT a.id, ${WHOLE_EVIDENCE} FROM alerts a LEFT JOIN (${appendedOf('named')}) e ON e.alert_id = a.id WHERE a.id IN (SELECT id FROM named)`,
+        SELECT a.id, ${WHOLE_EVIDENCE}, e.appended IS NOT NULL FROM alerts a LEFT JOIN (${appendedOf('named')}) e ON e.alert_id = a.id WHERE a.id IN (SELECT id FROM named)`,
       { ids: JSON.stringify(wanted) },
     )).getRows();
-    for (const [id, text] of evidence) open.get(String(id))!.alert.evidence = JSON.parse(String(text)) as EvidenceRef[];
+    for (const [id, text, appendedRows] of evidence) {
+      const found = open.get(String(id))!;
+      found.alert.evidence = JSON.parse(String(text)) as EvidenceRef[];
+      found.appendedRows = appendedRows === true;
+    }
   }
   return open;
 }
@@ -225,6 +231,7 @@ export async function recordAlerts(connection: DuckDBConnection, index: OpenAler
   const appendedTo: AlertRow[] = [];
   const appended: EvidenceRow[] = [];
   const rewritten: AlertRow[] = [];
+  const merged: string[] = [];
   groups.forEach((group, n) => {
     const existing = known[n] === undefined ? undefined : open.get(known[n]);
     const alert = mergeUpdates(existing?.alert, group.updates, { id: randomUUID(), now, unread: existing?.unread });
@@ -236,6 +243,7 @@ export async function recordAlerts(connection: DuckDBConnection, index: OpenAler
       appended.push({ alertId: alert.id, seq: existing.unread, refs: alert.evidence });
     } else {
       rewritten.push({ alert, subjectKey: group.subjectKey, kept: keptAfter({ count: 0 }, alert.evidence) });
+      if (existing.appendedRows) merged.push(alert.id);
     }
   });
   try {
@@ -243,7 +251,7 @@ export async function recordAlerts(connection: DuckDBConnection, index: OpenAler
     for (const { key, alert } of opened) index.stored(key, alert.id, true);
     await rewriteAlerts(connection, appendedTo, 'kept');
     await rewriteAlerts(connection, rewritten, 'whole');
-    await writeAppended(connection, rewritten.map(({ alert }) => alert.id), appended);
+    await writeAppended(connection, merged, appended);
   } catch (err) {
     await index.load(connection);
     throw err;

@@ -15,10 +15,6 @@ import { openAlertKey } from '../../alerts/openAlerts.js';
 export class OpenAlertIndex {
   private ids = new Map<string, string>();
 
-  get size(): number {
-    return this.ids.size;
-  }
-
   /** Reads the open alerts' keys from the table (at open, and after a failed write). */
   async load(connection: DuckDBConnection): Promise<void> {
     const ids = new Map<string, string>();
