@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DuckdbStore } from './duckdbStore.js';
+import { unpackRows, type PackedRows } from './eventRows.js';
 
 /**
  * The thread that owns the DuckDB database (see threadedDuckdbStore.ts). It runs the store's
@@ -9,8 +10,10 @@ export interface StoreRequest {
   id: number;
   method: string;
   args: unknown[];
-  /** A request passed as one JSON text (insertEventRows: its batch of columns; explainAccessesText): far cheaper to pass between threads than objects. */
+  /** A request passed as one JSON text (insertEventsJson, explainAccessesText): far cheaper to pass between threads than objects. */
   json?: string;
+  /** insertEventRows: the batch's columns, packed (see PackedRows). */
+  rows?: PackedRows;
 }
 
 export type StoreReply =
@@ -23,8 +26,9 @@ const store = new DuckdbStore({ path: (workerData as { path: string }).path });
 
 port.on('message', (request: StoreRequest) => {
   const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
-  // insertEventsJson parses its text itself; the others sent as JSON text (insertEventRows, explainAccessesText) take it parsed.
-  const args = request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)];
+  // insertEventsJson parses its text itself; the others sent as JSON text (explainAccessesText) take it parsed.
+  const args = request.rows !== undefined ? [unpackRows(request.rows)]
+    : request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)];
   Promise.resolve()
     .then(() => method.apply(store, args))
     .then(

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import { InvalidCursorError } from '../cursor.js';
-import { eventRowsOf } from './eventRows.js';
+import { eventRowsOf, packedBuffers, packRows, type PackedRows } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
@@ -15,7 +15,7 @@ import { alertPageFromText, type AlertPageText } from './alertTables.js';
 /**
  * The embedded store, run in a thread of its own. DuckDB's appender and its checkpoints are
  * synchronous work; on the API's thread they would stall every request. Here the API thread only
- * hands over each batch as one JSON text, and DuckDB works on the other core.
+ * hands over each batch as packed columns (see PackedRows), and DuckDB works on the other core.
  * Promises the same as DuckdbStore (one database file, owned by this one thread).
  */
 export class ThreadedDuckdbStore implements Store {
@@ -55,13 +55,14 @@ export class ThreadedDuckdbStore implements Store {
     this.pending.clear();
   }
 
-  private call<T>(method: string, args: unknown[] = [], json?: string): Promise<T> {
+  private call<T>(method: string, args: unknown[] = [], json?: string, rows?: PackedRows): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, method, args, ...(json === undefined ? {} : { json }) } satisfies StoreRequest);
+      const request: StoreRequest = { id, method, args, ...(json === undefined ? {} : { json }), ...(rows === undefined ? {} : { rows }) };
+      this.worker.postMessage(request, rows === undefined ? [] : packedBuffers(rows));
     }).finally(() => {
       if (this.pending.size === 0) this.worker.unref();
     });
@@ -78,7 +79,7 @@ export class ThreadedDuckdbStore implements Store {
   }
 
   insertEvents(events: StoredEvent[]): Promise<InsertResult> {
-    return this.call('insertEventRows', [], JSON.stringify(eventRowsOf(events)));
+    return this.call('insertEventRows', [], undefined, packRows(eventRowsOf(events)));
   }
 
   insertEventsJson(json: string): Promise<InsertResult> {
