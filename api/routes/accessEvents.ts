@@ -59,13 +59,19 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
     if (batch.events.length === 0) {
       return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: batch.rejected });
     }
+    const explain = { patientsAsStaff: options.rulesInProcess, marginDays: options.explainMarginDays };
     let reference;
-    try {
-      reference = await lookUpAndExplain(batch.events, options.store, { patientsAsStaff: options.rulesInProcess, marginDays: options.explainMarginDays });
-    } catch (err) {
-      throw Object.assign(new UnavailableError('the reference data could not be read to explain the batch; nothing was accepted'), { cause: err });
+    if (!options.sink.explainsWhenStoring) {
+      try {
+        reference = await lookUpAndExplain(batch.events, options.store, explain);
+      } catch (err) {
+        throw Object.assign(new UnavailableError('the reference data could not be read to explain the batch; nothing was accepted'), { cause: err });
+      }
     }
-    const { duplicates } = await options.sink.submit({ batchId: batch.batchId, receivedAt: batch.receivedAt, events: batch.events, reference });
+    const { duplicates } = await options.sink.submit({
+      batchId: batch.batchId, receivedAt: batch.receivedAt, events: batch.events,
+      ...(reference ? { reference } : { explain }),
+    });
     request.log.info({ module: 'ingest', batchId: batch.batchId, system: source.system, accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected.length }, 'batch accepted');
     return reply.code(202).send({ accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected });
   });

@@ -1,6 +1,7 @@
 import type { Patient, Relationship, Staff } from '../reference/referenceData.js';
 import type { ExplanationLevel, Explanation } from './explanation.js';
 import { londonDate, londonDayEnd, londonDayStart } from './londonTime.js';
+import { checkedWords, rememberCheckedAgainst } from './storedExplanation.js';
 
 export type { ExplainedBy, Explanation, ExplanationLevel } from './explanation.js';
 
@@ -96,20 +97,19 @@ export function explainAccess(event: AccessToExplain, context: AccessContext, op
   // The staff record is the organisation's own word on someone's team; the event's is the source system's.
   const team = context.staff?.team ?? event.user.team;
   const day = londonDate(at);
-  const checked: string[] = [];
+  const against = team ? { team, marginDays: options.marginDays } : { marginDays: options.marginDays };
+  const checked = checkedWords(event, against, day);
 
   const practice = context.patient?.registeredPractice;
-  checked.push(`registration of the patient with ${event.organisation}`);
-  checked.push(`care relationships of ${event.user.id}${team ? `, team ${team}` : ''} or ${event.organisation} with the patient active on ${day} (±${options.marginDays} days)`);
   const best = closestRelationship(event, context.relationships, team, at, options.marginDays * DAY_MS);
   // Registration explains at organisation level: the user's or their team's own care, when there
   // is some, is the closer explanation (rules such as family or co-worker look at the level).
   if (practice === event.organisation && (!best || best.level === 'organisation')) {
-    return { explained: true, by: { type: 'registration', level: 'organisation', organisation: practice, withinMargin: false }, checked };
+    return rememberCheckedAgainst({ explained: true, by: { type: 'registration', level: 'organisation', organisation: practice, withinMargin: false }, checked }, against);
   }
   if (best) {
     const { relationship, level, withinMargin } = best;
-    return {
+    return rememberCheckedAgainst({
       explained: true,
       by: {
         type: relationship.type, level, organisation: relationship.organisation, withinMargin,
@@ -118,9 +118,9 @@ export function explainAccess(event: AccessToExplain, context: AccessContext, op
         ...(relationship.end !== undefined ? { end: relationship.end } : {}),
       },
       checked,
-    };
+    }, against);
   }
-  return { explained: false, checked, why: whyUnexplained(event, context, day, options.marginDays) };
+  return rememberCheckedAgainst({ explained: false, checked, why: whyUnexplained(event, context, day, options.marginDays) }, against);
 }
 
 function whyUnexplained(event: AccessToExplain, context: AccessContext, day: string, marginDays: number): string {

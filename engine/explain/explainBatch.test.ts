@@ -89,4 +89,26 @@ describe('explaining a batch beside the reference data', () => {
     explainBatch(direct, await lookUpBatchReference(direct, store, { relationships: true, patientsAsStaff: false }), { marginDays: 30 });
     expect(direct.map((stored) => stored.explanation)).toEqual(beside.map((stored) => stored.explanation));
   });
+
+  it('explains a batch as it stores it, with the same explanations, read back whole', async () => {
+    const expected = batch().map((stored) => ({ ...stored, event: { ...stored.event, id: `w-${stored.event.id}`, system: 'pas-w' } }))
+      .map((stored) => ({ ...stored, docId: eventDocId(stored.event.system, stored.event.id), sha256: eventFingerprint(stored.event) }));
+    await lookUpAndExplain(expected, store, { marginDays: 30, patientsAsStaff: true });
+
+    const quiet: StoredEvent[] = structuredClone(expected).map(({ explanation: _none, ...stored }) => stored);
+    const unanswered = await store.insertEventsExplaining(quiet.slice(0, 2), { marginDays: 30, patientsAsStaff: true }, false);
+    expect(unanswered).toEqual({ result: expect.objectContaining({ inserted: 2, duplicates: 0 }) });
+    expect(quiet[0]).not.toHaveProperty('explanation');
+    const answered = await store.insertEventsExplaining(quiet.slice(2), { marginDays: 30, patientsAsStaff: true }, true);
+    expect(answered.result.inserted).toBe(2);
+    expect(answered.explained?.explanations).toEqual(expected.slice(2).map((stored) => stored.explanation));
+    expect(answered.explained?.patientsAsStaff.map(({ record }) => record)).toEqual([]);
+
+    const page = await store.queryEvents({ organisations: ['RRK', 'A81001'], system: 'pas-w', limit: 10 });
+    const byId = new Map(page.events.map((stored) => [stored.event.id, stored.explanation]));
+    expect(expected.map((stored) => byId.get(stored.event.id))).toEqual(expected.map((stored) => stored.explanation));
+    expect(byId.get('w-e0')?.checked).toEqual([
+      'registration of the patient with RRK', 'care relationships of U1, team ward-7 or RRK with the patient active on 2026-11-20 (±30 days)',
+    ]);
+  });
 });

@@ -32,6 +32,21 @@ export async function explainWithLookups(accesses: AccessToExplain[], store: Ref
   return { explanations, staff: found.staff, patients: found.patients, patientsAsStaff: found.patientsAsStaff };
 }
 
+/** What explaining each event reads of it (all a store that explains beside its data is sent). */
+export function accessesOf(events: readonly StoredEvent[]): AccessToExplain[] {
+  return events.map(({ event }): AccessToExplain => ({
+    occurredAt: event.occurredAt, organisation: event.organisation,
+    user: event.user.team === undefined ? { id: event.user.id } : { id: event.user.id, team: event.user.team },
+    patient: { nhsNumber: event.patient.nhsNumber },
+  }));
+}
+
+/** Gives each event its explanation from a store's answer; answers with the reference data the rules read (no relationships). */
+export function withExplanations(events: readonly StoredEvent[], explained: ExplainedAccesses): BatchReference {
+  events.forEach((stored, n) => { stored.explanation = explained.explanations[n]; });
+  return referenceOf({ ...explained, relationships: [] });
+}
+
 /**
  * Looks up a batch's reference data and explains each event (stored with it), where the store
  * can do so beside its data (ReferenceStore.explainAccesses), else here. Answers with the
@@ -43,12 +58,5 @@ export async function lookUpAndExplain(events: StoredEvent[], store: ReferenceSt
     explainBatch(events, reference, options);
     return reference;
   }
-  const accesses = events.map(({ event }): AccessToExplain => ({
-    occurredAt: event.occurredAt, organisation: event.organisation,
-    user: event.user.team === undefined ? { id: event.user.id } : { id: event.user.id, team: event.user.team },
-    patient: { nhsNumber: event.patient.nhsNumber },
-  }));
-  const explained = await store.explainAccesses(accesses, options);
-  events.forEach((stored, n) => { stored.explanation = explained.explanations[n]; });
-  return referenceOf({ ...explained, relationships: [] });
+  return withExplanations(events, await store.explainAccesses(accessesOf(events), options));
 }

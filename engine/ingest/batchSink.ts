@@ -9,6 +9,11 @@ export interface BatchSink {
   submit(batch: IngestBatch): Promise<{ duplicates: number }>;
   /** Throws an UnavailableError naming what cannot be reached. */
   ready(): Promise<void>;
+  /**
+   * True when the sink explains a batch as it stores it (IngestBatch.explain): the caller then
+   * leaves explaining to it. Else batches arrive explained.
+   */
+  readonly explainsWhenStoring?: boolean;
 }
 
 /** The queue a scaled deployment puts batches on (implemented with BullMQ in engine/queue). */
@@ -18,8 +23,12 @@ export interface BatchQueue {
   ping(): Promise<void>;
 }
 
-/** Embedded mode: the batch is written to the store before the caller hears back. */
+/**
+ * Embedded mode: the batch is written to the store before the caller hears back. It is explained
+ * as it is written (where the store can: beside its data, in one step with the write).
+ */
 export class StoreSink implements BatchSink {
+  readonly explainsWhenStoring = true;
   private inflight = 0;
 
   constructor(

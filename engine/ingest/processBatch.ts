@@ -1,8 +1,9 @@
 import type { StoredEvent } from '../events/accessEvent.js';
 import { canonicalJson } from '../events/canonical.js';
 import type { Logger } from '../log.js';
+import { lookUpAndExplain, withExplanations } from '../explain/explainBatch.js';
 import { lookUpBatchReference, type BatchReference } from '../reference/batchReference.js';
-import type { InsertResult, Store } from '../store/port.js';
+import type { ExplainAccessesOptions, InsertResult, Store } from '../store/port.js';
 
 /** One batch of accepted events on its way to the store (one queue job carries one of these). */
 export interface IngestBatch {
@@ -11,11 +12,15 @@ export interface IngestBatch {
   events: StoredEvent[];
   /** The batch's reference data, when it was looked up to explain it in this process (never queued). */
   reference?: BatchReference;
+  /** Set when the events are not explained yet: explain them so as they are stored (embedded mode; see StoreSink). */
+  explain?: ExplainAccessesOptions;
 }
 
 /** What runs the rules over stored events (the rule engine); optional so that storing works without it. */
 export interface BatchDetector {
   detect(events: readonly StoredEvent[], reference: BatchReference): Promise<unknown>;
+  /** False when it has nothing to evaluate (no rule enabled): the batch is then stored without the events' explanations coming back. */
+  readonly evaluating?: boolean;
 }
 
 export interface ProcessOptions {
@@ -36,22 +41,37 @@ async function detect(events: readonly StoredEvent[], reference: BatchReference 
 }
 
 /**
+ * Writes the batch, explaining it first when it is not explained yet: beside the data where the
+ * store can (the explanations come back only when the rules will read them), else here.
+ */
+async function storeBatch(batch: IngestBatch, store: Store, evaluating: boolean): Promise<{ result: InsertResult; reference?: BatchReference }> {
+  if (!batch.explain) return { result: await store.insertEvents(batch.events), reference: batch.reference };
+  if (store.insertEventsExplaining) {
+    const { result, explained } = await store.insertEventsExplaining(batch.events, batch.explain, evaluating);
+    return { result, reference: explained ? withExplanations(batch.events, explained) : undefined };
+  }
+  const reference = await lookUpAndExplain(batch.events, store, batch.explain);
+  return { result: await store.insertEvents(batch.events), reference };
+}
+
+/**
  * What happens to every accepted batch in the embedded mode: one bulk write with create
  * semantics, then the rules over the events this write newly stored. Running it twice for the
  * same batch is safe: the second run counts duplicates and evaluates nothing. A failure of the
  * rules does not undo the write (the events are kept); it is logged as an error.
  */
 export async function processBatch(batch: IngestBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
-  const result = await store.insertEvents(batch.events);
+  const evaluating = options.detector !== undefined && options.detector.evaluating !== false;
+  const { result, reference } = await storeBatch(batch, store, evaluating);
   options.logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
   if (result.quarantined.length > 0) {
     options.logger?.warn({ module: 'ingest', batchId: batch.batchId, quarantined: result.quarantined.length }, 'events quarantined by the store');
   }
-  if (options.detector) {
+  if (evaluating) {
     const inserted = new Set(result.insertedDocIds);
     const stored = inserted.size === batch.events.length ? batch.events : batch.events.filter((e) => inserted.has(e.docId));
     try {
-      await detect(stored, batch.reference, store, batch.batchId, options);
+      await detect(stored, reference, store, batch.batchId, options);
     } catch (err) {
       // The events are stored and the caller hears 202; what is lost is this batch's alerts, so say so loudly.
       options.logger?.error({ module: 'rules', batchId: batch.batchId, events: stored.length, reason: (err as Error).message }, 'the rules could not evaluate a stored batch; its alerts were not raised');

@@ -74,6 +74,11 @@ export class RuleEngine {
     this.context = { state, clock, config };
   }
 
+  /** Whether any rule is enabled (with none, detect does nothing). */
+  get evaluating(): boolean {
+    return this.enabled.length > 0;
+  }
+
   /** Every enabled rule's matches for these inputs, as alert updates. */
   async updatesFor(inputs: readonly RuleInput[], rules: readonly CompiledRule[] = this.enabled): Promise<AlertUpdate[]> {
     if (inputs.length === 0) return [];

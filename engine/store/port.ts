@@ -133,6 +133,12 @@ export interface ExplainedAccesses {
   patientsAsStaff: StoredStaff[];
 }
 
+/** What insertEventsExplaining answers: the write's outcome, and with `answer` what explainAccesses would. */
+export interface ExplainedInsert {
+  result: InsertResult;
+  explained?: ExplainedAccesses;
+}
+
 export type SourceScope = 'events' | 'reference';
 
 /** A source system allowed to post, identified by its key's hash. */
@@ -285,6 +291,15 @@ export interface IncidentStore {
 /** The whole store: one adapter per backend (DuckDB embedded, Elasticsearch scaled). */
 export interface Store extends EventStore, ReferenceStore, CredentialStore, AlertStore, IncidentStore {
   readonly kind: 'duckdb' | 'elasticsearch';
+  /**
+   * Optional: explainAccesses and insertEvents in one step where the data is (the embedded store's
+   * own thread), for a batch that is stored as soon as it is explained: the explanations are
+   * worked out and stored beside the data and cross back to the caller only when `answer` is set
+   * (its rules read them). The batch is explained before anything is written, so a failed lookup
+   * stores nothing. The events given are not changed; with `answer`, the explanations come back
+   * in order.
+   */
+  insertEventsExplaining?(events: StoredEvent[], options: ExplainAccessesOptions, answer: boolean): Promise<ExplainedInsert>;
   /** Creates tables, indices or templates when missing. Safe to call more than once. */
   init(): Promise<void>;
   /** Throws when the backend cannot be reached. */

@@ -9,10 +9,11 @@ import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '.
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { ExplainAccessesOptions, ExplainedAccesses, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
+import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
-import { explainWithLookups } from '../../explain/explainBatch.js';
+import { accessesOf, explainWithLookups } from '../../explain/explainBatch.js';
+import { storedExplanationText } from '../../explain/storedExplanation.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
 import { OpenAlertIndex } from './openAlertIndex.js';
@@ -67,6 +68,13 @@ function columnValues(rows: EventRows, from: number, to: number): DuckDBValue[][
     micros(rows.receivedAt, from, to), rows.batchId.slice(from, to), rows.sha256.slice(from, to), rows.event.slice(from, to),
     rows.original.slice(from, to), rows.explained.slice(from, to), rows.explanation.slice(from, to),
   ];
+}
+
+/** What insertEventsExplaining sends with a batch's rows: what to explain, how, and whether to answer with it. */
+export interface ExplainingRequest {
+  accesses: AccessToExplain[];
+  options: ExplainAccessesOptions;
+  answer: boolean;
 }
 
 export interface DuckdbStoreOptions {
@@ -159,6 +167,27 @@ export class DuckdbStore implements Store {
 
   insertEventsJson(json: string): Promise<InsertResult> {
     return this.insertEventRows(eventRowsOf(JSON.parse(json) as StoredEvent[], true));
+  }
+
+  insertEventsExplaining(events: StoredEvent[], options: ExplainAccessesOptions, answer: boolean): Promise<ExplainedInsert> {
+    return this.insertEventRowsExplaining(eventRowsOf(events), { accesses: accessesOf(events), options, answer });
+  }
+
+  /** insertEventsExplaining for a batch in column form, without explanations yet (as the store thread receives it). */
+  async insertEventRowsExplaining(rows: EventRows, request: ExplainingRequest): Promise<ExplainedInsert> {
+    const explained = await this.explainAccesses(request.accesses, request.options);
+    explained.explanations.forEach((explanation, n) => {
+      rows.explained[n] = explanation.explained;
+      rows.explanation[n] = storedExplanationText(explanation);
+    });
+    const result = await this.insertEventRows(rows);
+    return request.answer ? { result, explained } : { result };
+  }
+
+  /** insertEventRowsExplaining with the explanations answered as JSON text (as the store thread sends them). */
+  async insertEventRowsExplainingText(rows: EventRows, request: ExplainingRequest): Promise<{ result: InsertResult; explainedJson?: string }> {
+    const { result, explained } = await this.insertEventRowsExplaining(rows, request);
+    return explained ? { result, explainedJson: JSON.stringify(explained) } : { result };
   }
 
   /** insertEvents for a batch already in column form (as the store thread receives it). */

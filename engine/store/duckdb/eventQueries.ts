@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StoredEvent } from '../../events/accessEvent.js';
+import { explanationFromStored } from '../../explain/storedExplanation.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { EventFigures, EventFiguresQuery, EventPage, EventQuery } from '../port.js';
 
@@ -46,15 +47,18 @@ export async function queryEvents(connection: DuckDBConnection, query: EventQuer
     ORDER BY occurred_at DESC, doc_id DESC LIMIT ${query.limit + 1}`;
   const rows = (await connection.runAndReadAll(sql, params)).getRowObjectsJS();
   const page = rows.slice(0, query.limit);
-  const events: StoredEvent[] = page.map((row) => ({
-    docId: String(row.doc_id),
-    event: JSON.parse(String(row.event)),
-    sha256: String(row.sha256),
-    receivedAt: String(row.received_at),
-    batchId: String(row.batch_id),
-    ...(row.original === null ? {} : { original: JSON.parse(String(row.original)) }),
-    ...(row.explanation === null ? {} : { explanation: JSON.parse(String(row.explanation)) }),
-  }));
+  const events: StoredEvent[] = page.map((row) => {
+    const event = JSON.parse(String(row.event)) as StoredEvent['event'];
+    return {
+      docId: String(row.doc_id),
+      event,
+      sha256: String(row.sha256),
+      receivedAt: String(row.received_at),
+      batchId: String(row.batch_id),
+      ...(row.original === null ? {} : { original: JSON.parse(String(row.original)) }),
+      ...(row.explanation === null ? {} : { explanation: explanationFromStored(String(row.explanation), event) }),
+    };
+  });
   const last = page.at(-1);
   return rows.length > query.limit && last
     ? { events, nextCursor: encodeCursor({ micros: BigInt(last.micros as bigint), docId: String(last.doc_id) }) }

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../events/accessEvent.js';
 import { canonicalJson } from '../../events/canonical.js';
+import { storedExplanationText } from '../../explain/storedExplanation.js';
 
 /**
  * A batch of stored events as the columns of the DuckDB events table. This is the form a batch
@@ -25,7 +26,7 @@ export interface EventRows {
   original: (string | null)[];
   /** Whether the access was explained; null when it was not judged. */
   explained: (boolean | null)[];
-  /** The explanation as JSON, or null. */
+  /** The explanation as stored (storedExplanationText), or null. */
   explanation: (string | null)[];
 }
 
@@ -70,7 +71,7 @@ export function eventRowsOf(events: readonly StoredEvent[], parsedFromCanonical 
     rows.event.push(parsedFromCanonical ? JSON.stringify(event) : canonicalJson(event));
     rows.original.push(stored.original === undefined ? null : JSON.stringify(stored.original));
     rows.explained.push(stored.explanation ? stored.explanation.explained : null);
-    rows.explanation.push(stored.explanation ? JSON.stringify(stored.explanation) : null);
+    rows.explanation.push(stored.explanation ? storedExplanationText(stored.explanation) : null);
   }
   return rows;
 }

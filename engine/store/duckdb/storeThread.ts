@@ -10,9 +10,9 @@ export interface StoreRequest {
   id: number;
   method: string;
   args: unknown[];
-  /** A request passed as one JSON text (insertEventsJson, explainAccessesText): far cheaper to pass between threads than objects. */
+  /** A request passed as one JSON text (insertEventsJson, explainAccessesText, insertEventRowsExplainingText's request): far cheaper to pass between threads than objects. */
   json?: string;
-  /** insertEventRows: the batch's columns, packed (see PackedRows). */
+  /** insertEventRows, insertEventRowsExplainingText: the batch's columns, packed (see PackedRows); the method's first argument. */
   rows?: PackedRows;
 }
 
@@ -26,9 +26,11 @@ const store = new DuckdbStore({ path: (workerData as { path: string }).path });
 
 port.on('message', (request: StoreRequest) => {
   const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
-  // insertEventsJson parses its text itself; the others sent as JSON text (explainAccessesText) take it parsed.
-  const args = request.rows !== undefined ? [unpackRows(request.rows)]
-    : request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)];
+  // Packed rows come first; insertEventsJson parses its text itself, the others sent as JSON text take it parsed.
+  const args = [
+    ...(request.rows === undefined ? [] : [unpackRows(request.rows)]),
+    ...(request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)]),
+  ];
   Promise.resolve()
     .then(() => method.apply(store, args))
     .then(

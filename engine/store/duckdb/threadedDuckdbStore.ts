@@ -6,10 +6,12 @@ import { eventRowsOf, packedBuffers, packRows, type PackedRows } from './eventRo
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { ExplainAccessesOptions, ExplainedAccesses, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
+import type { ExplainingRequest } from './duckdbStore.js';
+import { accessesOf } from '../../explain/explainBatch.js';
 import { alertPageFromText, type AlertPageText } from './alertTables.js';
 
 /**
@@ -84,6 +86,13 @@ export class ThreadedDuckdbStore implements Store {
 
   insertEventsJson(json: string): Promise<InsertResult> {
     return this.call('insertEventsJson', [], json);
+  }
+
+  async insertEventsExplaining(events: StoredEvent[], options: ExplainAccessesOptions, answer: boolean): Promise<ExplainedInsert> {
+    const request: ExplainingRequest = { accesses: accessesOf(events), options, answer };
+    const { result, explainedJson } = await this.call<{ result: InsertResult; explainedJson?: string }>(
+      'insertEventRowsExplainingText', [], JSON.stringify(request), packRows(eventRowsOf(events)));
+    return explainedJson === undefined ? { result } : { result, explained: JSON.parse(explainedJson) as ExplainedAccesses };
   }
 
   async existingEventIds(docIds: string[]): Promise<Set<string>> {

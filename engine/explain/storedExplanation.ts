@@ -1,0 +1,62 @@
+import type { Explanation } from './explanation.js';
+import { londonDate } from './londonTime.js';
+
+/**
+ * An explanation as a store keeps it. Its `checked` words are most of its size (two sentences
+ * naming the organisation, the user, their team, the day and the margin), and all of them but the
+ * team and the margin are the access's own fields; storing the words for every access made
+ * writes about a tenth dearer. So an explanation made here is stored with what it checked against
+ * instead, and its words are written again when it is read.
+ */
+
+/** The fields of an access that its `checked` words name (an AccessToExplain has them). */
+export interface CheckedAccess {
+  occurredAt: string;
+  organisation: string;
+  user: { id: string };
+}
+
+/** What an access was checked against besides its own fields. */
+export interface CheckedAgainst {
+  /** The team the user was taken to be in (their staff record's, else the event's). */
+  team?: string;
+  marginDays: number;
+}
+
+/** Kept on an explanation made by explainAccess, hidden (JSON, copies and threads leave it behind). */
+const CHECKED_AGAINST = Symbol('checked against');
+
+/** The `checked` words of an access's explanation, in the order explainAccess checks. */
+export function checkedWords(access: CheckedAccess, against: CheckedAgainst, day = londonDate(Date.parse(access.occurredAt))): string[] {
+  return [
+    `registration of the patient with ${access.organisation}`,
+    `care relationships of ${access.user.id}${against.team ? `, team ${against.team}` : ''} or ${access.organisation} with the patient active on ${day} (±${against.marginDays} days)`,
+  ];
+}
+
+/** Marks an explanation whose `checked` words are checkedWords(access, against). */
+export function rememberCheckedAgainst(explanation: Explanation, against: CheckedAgainst): Explanation {
+  Object.defineProperty(explanation, CHECKED_AGAINST, { value: against, enumerable: false });
+  return explanation;
+}
+
+interface StoredForm extends Omit<Explanation, 'checked'> {
+  checked?: string[];
+  checkedAgainst?: CheckedAgainst;
+}
+
+/** The JSON text to store: without the words when they can be written again from the access. */
+export function storedExplanationText(explanation: Explanation): string {
+  const against = (explanation as { [CHECKED_AGAINST]?: CheckedAgainst })[CHECKED_AGAINST];
+  if (against === undefined) return JSON.stringify(explanation);
+  const { checked: _words, ...rest } = explanation;
+  return JSON.stringify({ ...rest, checkedAgainst: against } satisfies StoredForm);
+}
+
+/** The explanation stored as `text` (by storedExplanationText, or whole by an earlier version) for this access. */
+export function explanationFromStored(text: string, access: CheckedAccess): Explanation {
+  const stored = JSON.parse(text) as StoredForm;
+  if (stored.checkedAgainst === undefined) return stored as Explanation;
+  const { checkedAgainst, why, ...rest } = stored;
+  return { ...rest, checked: checkedWords(access, checkedAgainst), ...(why === undefined ? {} : { why }) };
+}
