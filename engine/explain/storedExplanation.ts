@@ -45,12 +45,18 @@ interface StoredForm extends Omit<Explanation, 'checked'> {
   checkedAgainst?: CheckedAgainst;
 }
 
+/** The fields storedExplanationText writes out: a field added to Explanation fails to compile here until it is written. */
+const WRITTEN: Record<keyof Explanation, true> = { explained: true, by: true, checked: true, why: true };
+void WRITTEN;
+
 /** The JSON text to store: without the words when they can be written again from the access. */
 export function storedExplanationText(explanation: Explanation): string {
   const against = (explanation as { [CHECKED_AGAINST]?: CheckedAgainst })[CHECKED_AGAINST];
   if (against === undefined) return JSON.stringify(explanation);
-  const { checked: _words, ...rest } = explanation;
-  return JSON.stringify({ ...rest, checkedAgainst: against } satisfies StoredForm);
+  // Written out (the fields of Explanation but `checked`): a copy without the words to stringify cost more than the rest.
+  const by = explanation.by === undefined ? '' : `,"by":${JSON.stringify(explanation.by)}`;
+  const why = explanation.why === undefined ? '' : `,"why":${JSON.stringify(explanation.why)}`;
+  return `{"explained":${explanation.explained}${by}${why},"checkedAgainst":${JSON.stringify(against)}}`;
 }
 
 /** The explanation stored as `text` (by storedExplanationText, or whole by an earlier version) for this access. */

@@ -12,12 +12,12 @@ import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
 import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
-import { accessesOf, explainWithLookups } from '../../explain/explainBatch.js';
+import { explainWithLookups } from '../../explain/explainBatch.js';
 import { storedExplanationText } from '../../explain/storedExplanation.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
 import { OpenAlertIndex } from './openAlertIndex.js';
-import { copyRows, emptyRows, eventRowsOf, type EventRows } from './eventRows.js';
+import { accessesOfRows, copyRows, emptyRows, eventRowsOf, explainingRequestOf, type EventRows, type ExplainingRequest } from './eventRows.js';
 import * as eventQueries from './eventQueries.js';
 import * as reference from './referenceTables.js';
 import * as alerts from './alertTables.js';
@@ -68,13 +68,6 @@ function columnValues(rows: EventRows, from: number, to: number): DuckDBValue[][
     micros(rows.receivedAt, from, to), rows.batchId.slice(from, to), rows.sha256.slice(from, to), rows.event.slice(from, to),
     rows.original.slice(from, to), rows.explained.slice(from, to), rows.explanation.slice(from, to),
   ];
-}
-
-/** What insertEventsExplaining sends with a batch's rows: what to explain, how, and whether to answer with it. */
-export interface ExplainingRequest {
-  accesses: AccessToExplain[];
-  options: ExplainAccessesOptions;
-  answer: boolean;
 }
 
 export interface DuckdbStoreOptions {
@@ -170,12 +163,12 @@ export class DuckdbStore implements Store {
   }
 
   insertEventsExplaining(events: StoredEvent[], options: ExplainAccessesOptions, answer: boolean): Promise<ExplainedInsert> {
-    return this.insertEventRowsExplaining(eventRowsOf(events), { accesses: accessesOf(events), options, answer });
+    return this.insertEventRowsExplaining(eventRowsOf(events), explainingRequestOf(events, options, answer));
   }
 
   /** insertEventsExplaining for a batch in column form, without explanations yet (as the store thread receives it). */
   async insertEventRowsExplaining(rows: EventRows, request: ExplainingRequest): Promise<ExplainedInsert> {
-    const explained = await this.explainAccesses(request.accesses, request.options);
+    const explained = await this.explainAccesses(accessesOfRows(rows, request), request.options);
     explained.explanations.forEach((explanation, n) => {
       rows.explained[n] = explanation.explained;
       rows.explanation[n] = storedExplanationText(explanation);

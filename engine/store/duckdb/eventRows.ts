@@ -1,6 +1,8 @@
 import type { StoredEvent } from '../../events/accessEvent.js';
 import { canonicalJson } from '../../events/canonical.js';
 import { storedExplanationText } from '../../explain/storedExplanation.js';
+import type { AccessToExplain } from '../../explain/explainAccess.js';
+import type { ExplainAccessesOptions } from '../port.js';
 
 /**
  * A batch of stored events as the columns of the DuckDB events table. This is the form a batch
@@ -155,4 +157,32 @@ export function unpackRows(packed: PackedRows): EventRows {
   rows.receivedAt = Array.from(packed.times.subarray(count, 2 * count));
   rows.explained = Array.from(packed.explained, (value) => (value < 0 ? null : value === 1));
   return rows;
+}
+
+/**
+ * What insertEventsExplaining sends with a batch's rows: how to explain, whether to answer with
+ * the explanations, and what explaining reads that the rows lack (each event's `occurredAt` as
+ * posted and its user's team); the rest of each access is in the rows.
+ */
+export interface ExplainingRequest {
+  options: ExplainAccessesOptions;
+  answer: boolean;
+  occurredAt: string[];
+  teams: (string | null)[];
+}
+
+export function explainingRequestOf(events: readonly StoredEvent[], options: ExplainAccessesOptions, answer: boolean): ExplainingRequest {
+  return { options, answer, occurredAt: events.map(({ event }) => event.occurredAt), teams: events.map(({ event }) => event.user.team ?? null) };
+}
+
+/** The accesses to explain, from a batch's rows and what its request adds. */
+export function accessesOfRows(rows: EventRows, request: ExplainingRequest): AccessToExplain[] {
+  return rows.docId.map((_, n): AccessToExplain => {
+    const team = request.teams[n];
+    return {
+      occurredAt: request.occurredAt[n], organisation: rows.organisation[n],
+      user: team === null ? { id: rows.userId[n] } : { id: rows.userId[n], team },
+      patient: { nhsNumber: rows.nhsNumber[n] },
+    };
+  });
 }

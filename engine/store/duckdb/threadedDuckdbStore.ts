@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import { InvalidCursorError } from '../cursor.js';
-import { eventRowsOf, packedBuffers, packRows, type PackedRows } from './eventRows.js';
+import { eventRowsOf, explainingRequestOf, packedBuffers, packRows, type PackedRows } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
@@ -10,8 +10,6 @@ import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertC
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
-import type { ExplainingRequest } from './duckdbStore.js';
-import { accessesOf } from '../../explain/explainBatch.js';
 import { alertPageFromText, type AlertPageText } from './alertTables.js';
 
 /**
@@ -89,7 +87,7 @@ export class ThreadedDuckdbStore implements Store {
   }
 
   async insertEventsExplaining(events: StoredEvent[], options: ExplainAccessesOptions, answer: boolean): Promise<ExplainedInsert> {
-    const request: ExplainingRequest = { accesses: accessesOf(events), options, answer };
+    const request = explainingRequestOf(events, options, answer);
     const { result, explainedJson } = await this.call<{ result: InsertResult; explainedJson?: string }>(
       'insertEventRowsExplainingText', [], JSON.stringify(request), packRows(eventRowsOf(events)));
     return explainedJson === undefined ? { result } : { result, explained: JSON.parse(explainedJson) as ExplainedAccesses };
