@@ -110,14 +110,16 @@ export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
  * idempotent per event (alerts and window sets keep events by id), so evaluating again is safe.
  */
 export async function processQueuedBatch(batch: QueuedBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
+  const evaluating = options.detector !== undefined && options.detector.evaluating !== false;
   if (!store.insertEventsJson) {
     const events = JSON.parse(batch.eventsJson) as StoredEvent[];
     const result = await store.insertEvents(events);
-    await detect(events, undefined, store, batch.batchId, options);
+    if (evaluating) await detect(events, undefined, store, batch.batchId, options);
     return result;
   }
   const result = await store.insertEventsJson(batch.eventsJson);
   options.logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
-  if (options.detector) await detect(JSON.parse(batch.eventsJson) as StoredEvent[], undefined, store, batch.batchId, options);
+  // With no rule enabled the events are not read here at all: the store's thread parsed them.
+  if (evaluating) await detect(JSON.parse(batch.eventsJson) as StoredEvent[], undefined, store, batch.batchId, options);
   return result;
 }
