@@ -4,9 +4,10 @@ import { accessEventSchema } from '../../engine/events/accessEventSchema.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../engine/events/nhsNumber.js';
 import { ACCESS_EVENT_SHAPE } from '../../engine/formats/index.js';
 import { UnavailableError } from '../../engine/ingest/errors.js';
-import { lookUpAndExplain } from '../../engine/explain/explainBatch.js';
+import { accessesOf, lookUpAndExplain } from '../../engine/explain/explainBatch.js';
 import { prepareBatch } from '../../engine/ingest/prepareBatch.js';
 import type { BatchSink } from '../../engine/ingest/batchSink.js';
+import type { IngestBatch } from '../../engine/ingest/processBatch.js';
 import { InvalidCursorError } from '../../engine/store/cursor.js';
 import type { Store } from '../../engine/store/port.js';
 import { acceptBodiesAsText, recordsOfBody } from '../bodies.js';
@@ -60,18 +61,18 @@ export async function accessEventRoutes(app: FastifyInstance, options: AccessEve
       return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: batch.rejected });
     }
     const explain = { patientsAsStaff: options.rulesInProcess, marginDays: options.explainMarginDays };
-    let reference;
+    // Explained as stored (embedded), or here: only to be queued (the texts go to the queue as they are), or for the rules here.
+    let explained: Pick<IngestBatch, 'reference' | 'explain' | 'explanationTexts'> = { explain };
     if (!options.sink.explainsWhenStoring) {
       try {
-        reference = await lookUpAndExplain(batch.events, options.store, explain);
+        explained = !options.rulesInProcess && options.store.explanationTexts
+          ? { explanationTexts: await options.store.explanationTexts(accessesOf(batch.events), explain) }
+          : { reference: await lookUpAndExplain(batch.events, options.store, explain) };
       } catch (err) {
         throw Object.assign(new UnavailableError('the reference data could not be read to explain the batch; nothing was accepted'), { cause: err });
       }
     }
-    const { duplicates } = await options.sink.submit({
-      batchId: batch.batchId, receivedAt: batch.receivedAt, events: batch.events,
-      ...(reference ? { reference } : { explain }),
-    });
+    const { duplicates } = await options.sink.submit({ batchId: batch.batchId, receivedAt: batch.receivedAt, events: batch.events, ...explained });
     request.log.info({ module: 'ingest', batchId: batch.batchId, system: source.system, accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected.length }, 'batch accepted');
     return reply.code(202).send({ accepted: batch.events.length - duplicates, duplicates, rejected: batch.rejected });
   });

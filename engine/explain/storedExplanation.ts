@@ -40,7 +40,8 @@ export function rememberCheckedAgainst(explanation: Explanation, against: Checke
   return explanation;
 }
 
-interface StoredForm extends Omit<Explanation, 'checked'> {
+/** An explanation as stored, or as it crosses the queue: whole, or without its words and with what it checked against. */
+export interface StoredExplanation extends Omit<Explanation, 'checked'> {
   checked?: string[];
   checkedAgainst?: CheckedAgainst;
 }
@@ -59,10 +60,18 @@ export function storedExplanationText(explanation: Explanation): string {
   return `{"explained":${explanation.explained}${by}${why},"checkedAgainst":${JSON.stringify(against)}}`;
 }
 
-/** The explanation stored as `text` (by storedExplanationText, or whole by an earlier version) for this access. */
-export function explanationFromStored(text: string, access: CheckedAccess): Explanation {
-  const stored = JSON.parse(text) as StoredForm;
-  if (stored.checkedAgainst === undefined) return stored as Explanation;
+/**
+ * The whole explanation of this access from its stored form (storedExplanationText's, parsed; or
+ * whole, as earlier versions stored it). Stored again, it is stored without its words again.
+ */
+export function explanationFromStoredForm(stored: StoredExplanation | Explanation, access: CheckedAccess): Explanation {
+  if (!('checkedAgainst' in stored) || stored.checkedAgainst === undefined) return stored as Explanation;
   const { checkedAgainst, why, ...rest } = stored;
-  return { ...rest, checked: checkedWords(access, checkedAgainst), ...(why === undefined ? {} : { why }) };
+  const explanation: Explanation = { ...rest, checked: checkedWords(access, checkedAgainst), ...(why === undefined ? {} : { why }) };
+  return rememberCheckedAgainst(explanation, checkedAgainst);
+}
+
+/** explanationFromStoredForm of a stored text. */
+export function explanationFromStored(text: string, access: CheckedAccess): Explanation {
+  return explanationFromStoredForm(JSON.parse(text) as StoredExplanation, access);
 }

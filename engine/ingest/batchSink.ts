@@ -93,14 +93,16 @@ export class QueueSink implements BatchSink {
       known = new Set();
     }
     const seen = new Set<string>();
-    const events = batch.events.filter((e) => {
+    const kept = batch.events.map((e) => {
       if (known.has(e.docId) || seen.has(e.docId)) return false;
       seen.add(e.docId);
       return true;
     });
+    const events = batch.events.filter((_, n) => kept[n]);
+    const explanationTexts = batch.explanationTexts?.filter((_, n) => kept[n]);
     if (events.length > 0) {
       try {
-        await this.queue.enqueue({ ...batch, events });
+        await this.queue.enqueue({ ...batch, events, ...(explanationTexts ? { explanationTexts } : {}) });
       } catch (err) {
         this.logger?.error({ module: 'ingest', batchId: batch.batchId, err }, 'enqueue failed');
         throw new UnavailableError('the ingest queue (Redis) could not take the batch; nothing was accepted');

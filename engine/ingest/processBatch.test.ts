@@ -23,3 +23,25 @@ describe('a queued batch read back', () => {
     expect(JSON.stringify(readBack.event)).toBe(canonicalJson(batch.events[0].event));
   });
 });
+
+describe('explanations on the queue', () => {
+  it('travel without their words, whether given as objects or as stored texts, and are whole again when the job is read', async () => {
+    const { explainAccess } = await import('../explain/explainAccess.js');
+    const { storedExplanationText } = await import('../explain/storedExplanation.js');
+    const { queuedEventsOf } = await import('./processBatch.js');
+    const batch = prepareBatch([
+      { index: 0, value: accessEvent({ user: { id: 'G1', role: 'R8000', team: 'Ward 7' } }) },
+      { index: 1, value: accessEvent() },
+    ], { system: 'emis-a81001', organisations: ['A81001'] });
+    const made = explainAccess(batch.events[0].event, { relationships: [] }, { marginDays: 30 });
+    const asObjects = { ...batch, events: [{ ...batch.events[0], explanation: made }, batch.events[1]] };
+    const asTexts = { ...batch, explanationTexts: [storedExplanationText(made), storedExplanationText(explainAccess(batch.events[1].event, { relationships: [] }, { marginDays: 30 }))] };
+    for (const queued of [queuedBatchOf(asObjects), queuedBatchOf(asTexts)]) {
+      expect(queued.eventsJson).not.toContain('care relationships of');
+      const [first] = queuedEventsOf(queued);
+      expect(first.explanation).toEqual(made);
+      expect(first.explanation?.checked[1]).toContain('care relationships of G1, team Ward 7 or A81001');
+    }
+    expect(queuedEventsOf(queuedBatchOf(asObjects))[1]).not.toHaveProperty('explanation');
+  });
+});

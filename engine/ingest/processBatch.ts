@@ -2,6 +2,7 @@ import type { StoredEvent } from '../events/accessEvent.js';
 import { canonicalJson } from '../events/canonical.js';
 import type { Logger } from '../log.js';
 import { lookUpAndExplain, withExplanations } from '../explain/explainBatch.js';
+import { explanationFromStoredForm, storedExplanationText } from '../explain/storedExplanation.js';
 import { lookUpBatchReference, type BatchReference } from '../reference/batchReference.js';
 import type { ExplainAccessesOptions, InsertResult, Store } from '../store/port.js';
 
@@ -14,6 +15,11 @@ export interface IngestBatch {
   reference?: BatchReference;
   /** Set when the events are not explained yet: explain them so as they are stored (embedded mode; see StoreSink). */
   explain?: ExplainAccessesOptions;
+  /**
+   * The events' explanations in their stored form (storedExplanationText), in the events' order,
+   * for a batch explained only to be queued (ReferenceStore.explanationTexts): the events then carry none.
+   */
+  explanationTexts?: string[];
 }
 
 /** What runs the rules over stored events (the rule engine); optional so that storing works without it. */
@@ -89,17 +95,18 @@ export interface QueuedBatch {
   batchId: string;
   receivedAt: string;
   count: number;
-  /** JSON array of StoredEvent. */
+  /** JSON array of StoredEvent, each explanation in its stored form (see queuedEventsOf). */
   eventsJson: string;
 }
 
 export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
   let text = '';
-  for (const stored of batch.events) {
+  batch.events.forEach((stored, n) => {
     const original = stored.original === undefined ? '' : `,"original":${JSON.stringify(stored.original)}`;
-    const explanation = stored.explanation === undefined ? '' : `,"explanation":${JSON.stringify(stored.explanation)}`;
+    const explanationText = batch.explanationTexts?.[n] ?? (stored.explanation === undefined ? undefined : storedExplanationText(stored.explanation));
+    const explanation = explanationText === undefined ? '' : `,"explanation":${explanationText}`;
     text += `${text ? ',' : ''}{"docId":${JSON.stringify(stored.docId)},"sha256":"${stored.sha256}","receivedAt":${JSON.stringify(stored.receivedAt)},"batchId":${JSON.stringify(stored.batchId)},"event":${canonicalJson(stored.event)}${original}${explanation}}`;
-  }
+  });
   return { batchId: batch.batchId, receivedAt: batch.receivedAt, count: batch.events.length, eventsJson: `[${text}]` };
 }
 
@@ -112,7 +119,7 @@ export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
 export async function processQueuedBatch(batch: QueuedBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
   const evaluating = options.detector !== undefined && options.detector.evaluating !== false;
   if (!store.insertEventsJson) {
-    const events = JSON.parse(batch.eventsJson) as StoredEvent[];
+    const events = queuedEventsOf(batch);
     const result = await store.insertEvents(events);
     if (evaluating) await detect(events, undefined, store, batch.batchId, options);
     return result;
@@ -120,6 +127,18 @@ export async function processQueuedBatch(batch: QueuedBatch, store: Store, optio
   const result = await store.insertEventsJson(batch.eventsJson);
   options.logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
   // With no rule enabled the events are not read here at all: the store's thread parsed them.
-  if (evaluating) await detect(JSON.parse(batch.eventsJson) as StoredEvent[], undefined, store, batch.batchId, options);
+  if (evaluating) await detect(queuedEventsOf(batch), undefined, store, batch.batchId, options);
   return result;
+}
+
+/**
+ * A queued batch's events, each explanation whole again: the job carries them in their stored
+ * form (a store that takes the JSON text, the embedded one, stores that form as it is).
+ */
+export function queuedEventsOf(batch: QueuedBatch): StoredEvent[] {
+  const events = JSON.parse(batch.eventsJson) as StoredEvent[];
+  for (const stored of events) {
+    if (stored.explanation !== undefined) stored.explanation = explanationFromStoredForm(stored.explanation, stored.event);
+  }
+  return events;
 }

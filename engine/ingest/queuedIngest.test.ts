@@ -36,6 +36,26 @@ describe('Redis mode: batches through BullMQ into the store', () => {
     expect(counts.failed).toBe(0);
   });
 
+  it('stores each event with its own explanation, duplicates left out of the batch in between', async () => {
+    t = await startTestApp({ redisUrl });
+    const key = await t.sourceKey('emis-a81001', ['A81001']);
+    const event = (i: number) => accessEvent({ id: `x-${i}`, user: { id: `user-${i}`, role: 'R8000', team: `team-${i}` } });
+    expect((await postAs(t, key, [1, 3, 5].map(event))).statusCode).toBe(202);
+    const store = t.deployment.store;
+    await eventually(async () => (await store.countEvents()) === 3, '3 stored events');
+    // Already stored (1, 3, 5) and repeated within the batch (6) between new ones: every new one must keep its own explanation.
+    expect((await postAs(t, key, [0, 1, 2, 3, 4, 5, 6, 6, 7].map(event))).json()).toMatchObject({ accepted: 5, duplicates: 4 });
+    await eventually(async () => (await store.countEvents()) === 8, '8 stored events');
+    const page = await store.queryEvents({ organisations: ['A81001'], limit: 20 });
+    expect(page.events).toHaveLength(8);
+    for (const { event: stored, explanation } of page.events) {
+      expect(explanation?.checked).toEqual([
+        'registration of the patient with A81001',
+        expect.stringContaining(`care relationships of ${stored.user.id}, team ${stored.user.team} or A81001`),
+      ]);
+    }
+  });
+
   it('puts one job on the queue per batch, whatever its size', async () => {
     t = await startTestApp({ redisUrl, runWorker: false });
     const key = await t.sourceKey('emis-a81001', ['A81001']);

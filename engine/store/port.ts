@@ -117,6 +117,12 @@ export interface ReferenceStore {
    * the rules need (the lookups' but the relationships). See lookUpAndExplain.
    */
   explainAccesses?(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses>;
+  /**
+   * Optional: explainAccesses for a batch that goes to the queue rather than to rules here: each
+   * access's explanation as the text a store keeps (storedExplanationText, without its words),
+   * in order, and nothing else. The text crosses to the queue as it is.
+   */
+  explanationTexts?(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<string[]>;
 }
 
 /** How to explain a batch's accesses where its reference data is (ReferenceStore.explainAccesses). */

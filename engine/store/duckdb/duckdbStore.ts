@@ -17,7 +17,7 @@ import { storedExplanationText } from '../../explain/storedExplanation.js';
 import { SerialLock } from './serialLock.js';
 import { StoredIdIndex } from './storedIdIndex.js';
 import { OpenAlertIndex } from './openAlertIndex.js';
-import { accessesOfRows, copyRows, emptyRows, eventRowsOf, explainingRequestOf, type EventRows, type ExplainingRequest } from './eventRows.js';
+import { accessesOfRows, copyRows, emptyRows, eventRowsOf, explainingRequestOf, packTexts, type EventRows, type ExplainingRequest, type PackedTexts } from './eventRows.js';
 import * as eventQueries from './eventQueries.js';
 import * as reference from './referenceTables.js';
 import * as alerts from './alertTables.js';
@@ -354,6 +354,15 @@ export class DuckdbStore implements Store {
   /** Lookups and explanation here, beside the data (see ReferenceStore.explainAccesses). */
   explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> {
     return explainWithLookups(accesses, this, options);
+  }
+
+  async explanationTexts(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<string[]> {
+    return (await this.explainAccesses(accesses, options)).explanations.map(storedExplanationText);
+  }
+
+  /** explanationTexts as the store thread answers it: the texts end to end with their lengths (see PackedRows). */
+  async explanationTextsPacked(request: { accesses: AccessToExplain[]; options: ExplainAccessesOptions }): Promise<PackedTexts> {
+    return packTexts(await this.explanationTexts(request.accesses, request.options));
   }
 
   /** explainAccesses with its request and answer as JSON text (as the store thread takes and sends them: cheaper than objects). */

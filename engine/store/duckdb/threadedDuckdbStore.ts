@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import { InvalidCursorError } from '../cursor.js';
-import { eventRowsOf, explainingRequestOf, packedBuffers, packRows, type PackedRows } from './eventRows.js';
+import { eventRowsOf, explainingRequestOf, packedBuffers, packRows, unpackTexts, type PackedRows, type PackedTexts } from './eventRows.js';
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
@@ -109,6 +109,9 @@ export class ThreadedDuckdbStore implements Store {
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
   async explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> {
     return JSON.parse(await this.call<string>('explainAccessesText', [], JSON.stringify({ accesses, options }))) as ExplainedAccesses;
+  }
+  async explanationTexts(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<string[]> {
+    return unpackTexts(await this.call<PackedTexts>('explanationTextsPacked', [], JSON.stringify({ accesses, options })));
   }
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
