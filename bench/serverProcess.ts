@@ -1,3 +1,4 @@
+import { NODE_HEAP_FLAGS } from '../engine/heap.js';
 import { freePort } from '../test/localRedis.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -38,7 +39,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.queuePrefix) env.ACCESSWATCH_QUEUE_PREFIX = options.queuePrefix;
   const child = spawn(process.execPath, [
-    ...(options.nodeFlags ?? []), '--import', 'tsx', 'api/main.ts', 'serve', '--port', String(port), '--data', options.dataDir,
+    ...NODE_HEAP_FLAGS, ...(options.nodeFlags ?? []), '--import', 'tsx', 'api/main.ts', 'serve', '--port', String(port), '--data', options.dataDir,
   ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk: Buffer) => { tail = (tail + chunk.toString()).slice(-8192); };

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { WORKER_RESOURCE_LIMITS } from '../../heap.js';
 import type { StoredEvent } from '../../events/accessEvent.js';
 import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '../../reference/referenceData.js';
 import { InvalidCursorError } from '../cursor.js';
@@ -27,7 +28,9 @@ export class ThreadedDuckdbStore implements Store {
   private closing = false;
 
   constructor(options: { path: string }) {
-    this.worker = new Worker(new URL('./storeThreadLoader.mjs', import.meta.url), { workerData: { path: options.path } });
+    this.worker = new Worker(new URL('./storeThreadLoader.mjs', import.meta.url), {
+      workerData: { path: options.path }, resourceLimits: WORKER_RESOURCE_LIMITS,
+    });
     this.worker.unref();
     this.worker.on('message', (reply: StoreReply) => this.settle(reply));
     this.worker.on('error', (err) => this.fail(err));
