@@ -21,17 +21,24 @@ function canonicalValue(value: unknown): string {
   return `{${text}}`;
 }
 
-/**
- * Every field name the schema allows, top level and nested, in canonical (sorted) order. Given
- * as JSON.stringify's replacer list, it writes each object's keys in this order (nested ones
- * too), which for a validated event (only the schema's fields, all strings or objects of strings)
- * is its canonical form, about twice as fast as writing it out field by field.
- */
-const CANONICAL_KEYS = [...new Set([
-  ...Object.keys(accessEventSchema.properties),
-  ...Object.keys(accessEventSchema.properties.user.properties),
-  ...Object.keys(accessEventSchema.properties.patient.properties),
-])].sort();
+/** The schema's field names in canonical (sorted) order, top level and nested. */
+const EVENT_FIELDS = Object.keys(accessEventSchema.properties).sort();
+const NESTED_FIELDS: Record<string, string[]> = {
+  user: Object.keys(accessEventSchema.properties.user.properties).sort(),
+  patient: Object.keys(accessEventSchema.properties.patient.properties).sort(),
+};
+
+function fieldsInOrder(record: Record<string, unknown>, fields: readonly string[]): string {
+  let text = '';
+  for (const field of fields) {
+    const item = record[field];
+    if (item === undefined) continue;
+    const nested = NESTED_FIELDS[field];
+    const json = nested ? `{${fieldsInOrder(item as Record<string, unknown>, nested)}}` : JSON.stringify(item);
+    text += `${text ? ',' : ''}"${field}":${json}`;
+  }
+  return text;
+}
 
 /**
  * The event's canonical JSON form (RFC 8785). A validated event holds only the schema's fields,
@@ -40,7 +47,7 @@ const CANONICAL_KEYS = [...new Set([
 export function canonicalJson(event: AccessEvent): string {
   const remembered = (event as { [CANONICAL]?: string })[CANONICAL];
   if (remembered !== undefined) return remembered;
-  const text = JSON.stringify(event, CANONICAL_KEYS);
+  const text = `{${fieldsInOrder(event as unknown as Record<string, unknown>, EVENT_FIELDS)}}`;
   Object.defineProperty(event, CANONICAL, { value: text, enumerable: false });
   return text;
 }
