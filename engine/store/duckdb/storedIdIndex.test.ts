@@ -21,14 +21,25 @@ describe('StoredIdIndex', () => {
     expect(index.mayHold('AAAAAAAAEqqq')).toBe(false);
   });
 
-  it('spreads ids over shards, so it can hold more than one JavaScript Set can (2^24 entries)', () => {
+  it('keeps ids apart in tables that grow, so it can hold more than one JavaScript Set can (2^24 entries)', () => {
     const index = new StoredIdIndex();
-    const ids = Array.from({ length: 20_000 }, (_, i) => eventDocId('emis', `spread-${i}`));
+    const ids = Array.from({ length: 200_000 }, (_, i) => eventDocId('emis', `spread-${i}`));
     ids.forEach((id) => index.add(id));
-    const shards = (index as unknown as { shards: Set<number>[] }).shards;
-    expect(shards.length).toBe(1024);
-    expect(Math.max(...shards.map((shard) => shard.size))).toBeLessThan(60);
-    expect(index.size).toBe(20_000);
+    ids.slice(0, 1000).forEach((id) => index.add(id)); // added again: no change
+    expect(index.size).toBe(200_000);
+    expect(ids.every((id) => index.mayHold(id))).toBe(true);
+    const shards = (index as unknown as { shards: { size: number }[] }).shards;
+    expect(shards.length).toBe(64);
+    expect(Math.max(...shards.map((shard) => shard.size))).toBeLessThan(4000);
+  });
+
+  it('holds the key whose bits are all zero', () => {
+    const index = new StoredIdIndex();
+    expect(index.mayHold('AAAAAAAAAzzz')).toBe(false);
+    index.add('AAAAAAAAAzzz');
+    index.add('AAAAAAAAAzzz');
+    expect(index.mayHold('AAAAAAAAAzzz')).toBe(true);
+    expect(index.size).toBe(1);
   });
 
   it('refuses what is not a document id', () => {
