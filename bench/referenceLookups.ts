@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Relationship, StaffKey, Stored } from '../engine/reference/referenceData.js';
@@ -37,7 +38,8 @@ if (args.help) {
   --relationships N  relationships to load (default ${ICS_SIZES.relationships})
   --keys N           distinct keys per lookup, as one batch of events asks (default 1000)
   --rounds N         lookups of each kind to time (default 50)
-  --file PATH        the DuckDB file (default bench/out/reference-<sizes>/accesswatch.duckdb; reused when loaded with the same sizes)
+  --file PATH        the DuckDB file (default bench/out/reference-<sizes>/accesswatch.duckdb; reused when loaded with the same sizes;
+                     the lookups and upserts run on a copy of it)
   --reload           load again even if the file holds these sizes
 `);
   process.exit(0);
@@ -93,8 +95,12 @@ async function main(): Promise<void> {
     return { userId: ics.userId(member), organisation: ics.organisationOfStaff(member).code };
   });
 
+  // The upserts below change what they write to: work on a copy, so that the loaded file (which
+  // bench/ics.ts reuses) keeps exactly the reference data it was loaded with.
+  const copyDir = mkdtempSync(join(tmpdir(), 'accesswatch-lookups-'));
+  copyFileSync(file, join(copyDir, 'accesswatch.duckdb'));
   const opened = performance.now();
-  const store = new DuckdbStore({ path: file });
+  const store = new DuckdbStore({ path: join(copyDir, 'accesswatch.duckdb') });
   await store.init();
   log(`opened in ${((performance.now() - opened) / 1000).toFixed(1)} s; ${keys} keys a lookup, ${rounds} rounds each`);
   try {
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
     log(`wrote ${out}`);
   } finally {
     await store.close();
+    rmSync(copyDir, { recursive: true, force: true });
   }
 }
 
