@@ -80,7 +80,7 @@ export function openStore(config: Config, logger?: Logger): Store {
   if (config.elasticsearchUrl) {
     return createElasticsearchStore({ node: config.elasticsearchUrl, indexPrefix: config.elasticsearchIndexPrefix });
   }
-  const store = new ThreadedDuckdbStore({ path: join(config.dataDir, 'accesswatch.duckdb') });
+  const store = new ThreadedDuckdbStore({ path: join(config.dataDir, 'accesswatch.duckdb'), checkpointRows: config.checkpointRows });
   // Without its store thread the process can only refuse work: stop, so a supervisor restarts it.
   store.onThreadLost = (err) => {
     logger?.fatal({ module: 'store', reason: err.message }, 'the DuckDB store thread stopped; accesswatch exits so that it can be restarted');

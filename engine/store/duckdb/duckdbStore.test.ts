@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -60,6 +60,32 @@ async function onFile(path: string, sql: string): Promise<void> {
   connection.closeSync();
   instance.closeSync();
 }
+
+describe('checkpoints of the embedded store', () => {
+  const batchOf = (from: number, count: number) => Array.from({ length: count }, (_, i) => {
+    const event: AccessEvent = {
+      id: `c-${from + i}`, occurredAt: '2026-11-20T09:00:00Z', system: 'emis-a81001', organisation: 'A81001',
+      user: { id: 'G1', role: 'R8000' }, patient: { nhsNumber: '9434765919' }, action: 'view',
+    };
+    return { docId: eventDocId(event.system, event.id), event, sha256: eventFingerprint(event), receivedAt: '2026-11-20T09:00:01.000Z', batchId: 'b' };
+  });
+  const walBytes = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+
+  it('fold the log into the file once the configured number of rows is written, and not before', async () => {
+    const path = join(dir, 'checkpoints.duckdb');
+    const store = new DuckdbStore({ path, checkpointRows: 2000 });
+    await store.init();
+    await store.insertEvents(batchOf(0, 1500));
+    const before = walBytes(path);
+    expect(before).toBeGreaterThan(100_000); // 1,500 events in the log, not yet in the file
+    await store.insertEvents(batchOf(1500, 1000));
+    // The checkpoint runs between writes, after the write that crossed the threshold.
+    for (let waited = 0; walBytes(path) >= before / 10 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(walBytes(path)).toBeLessThan(before / 10);
+    expect(await store.countEvents()).toBe(2500);
+    await store.close();
+  });
+});
 
 describe('the embedded store opening a file written before', () => {
   it('finds staff by NHS number in a staff table that had no nhs_number column', async () => {

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { DuckdbStore } from './duckdbStore.js';
+import { DuckdbStore, type DuckdbStoreOptions } from './duckdbStore.js';
 import { unpackRows, type PackedRows } from './eventRows.js';
 
 /**
@@ -22,7 +22,7 @@ export type StoreReply =
 
 const port = parentPort;
 if (!port) throw new Error('storeThread must run in a worker thread');
-const store = new DuckdbStore({ path: (workerData as { path: string }).path });
+const store = new DuckdbStore(workerData as DuckdbStoreOptions);
 
 port.on('message', (request: StoreRequest) => {
   const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];

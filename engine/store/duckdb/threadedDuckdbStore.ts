@@ -11,6 +11,7 @@ import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertC
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
+import type { DuckdbStoreOptions } from './duckdbStore.js';
 import { alertPageFromText, type AlertPageText } from './alertTables.js';
 
 /**
@@ -27,9 +28,9 @@ export class ThreadedDuckdbStore implements Store {
   private failure?: Error;
   private closing = false;
 
-  constructor(options: { path: string }) {
+  constructor(options: DuckdbStoreOptions) {
     this.worker = new Worker(new URL('./storeThreadLoader.mjs', import.meta.url), {
-      workerData: { path: options.path }, resourceLimits: WORKER_RESOURCE_LIMITS,
+      workerData: options, resourceLimits: WORKER_RESOURCE_LIMITS,
     });
     this.worker.unref();
     this.worker.on('message', (reply: StoreReply) => this.settle(reply));
