@@ -47,8 +47,10 @@ export class StoreSink implements BatchSink {
       const result = await processBatch(batch, this.store, { logger: this.logger, detector: this.detector });
       return { duplicates: result.duplicates };
     } catch (err) {
-      this.logger?.error({ module: 'ingest', batchId: batch.batchId, err }, 'store write failed');
-      throw new UnavailableError('the store could not take the batch; nothing was accepted');
+      this.logger?.error({ module: 'ingest', batchId: batch.batchId, err }, batch.explain ? 'explaining or writing the batch failed' : 'store write failed');
+      throw new UnavailableError(batch.explain
+        ? 'the store could not read the reference data to explain the batch, or could not take it; nothing was accepted'
+        : 'the store could not take the batch; nothing was accepted');
     } finally {
       this.inflight--;
     }

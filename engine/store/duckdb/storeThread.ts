@@ -27,12 +27,13 @@ const store = new DuckdbStore(workerData as DuckdbStoreOptions);
 port.on('message', (request: StoreRequest) => {
   const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
   // Packed rows come first; insertEventsJson parses its text itself, the others sent as JSON text take it parsed.
-  const args = [
+  // Read inside the chain: a request that cannot be read is answered with its error, the thread goes on.
+  const argsOf = () => [
     ...(request.rows === undefined ? [] : [unpackRows(request.rows)]),
     ...(request.json === undefined ? request.args : [request.method === 'insertEventsJson' ? request.json : JSON.parse(request.json)]),
   ];
   Promise.resolve()
-    .then(() => method.apply(store, args))
+    .then(() => method.apply(store, argsOf()))
     .then(
       (result) => port.postMessage({ id: request.id, result } satisfies StoreReply),
       (err: unknown) => {

@@ -46,3 +46,18 @@ describe('when the store thread dies', () => {
     expect(lost).toEqual([]);
   });
 });
+
+describe('a request the store thread cannot read', () => {
+  it('is answered with its error, and the thread goes on', async () => {
+    const store = new ThreadedDuckdbStore({ path: join(dir, 'unreadable.duckdb') });
+    let lost: Error | undefined;
+    store.onThreadLost = (err) => { lost = err; };
+    await store.init();
+    const call = (store as unknown as { call: (method: string, args: unknown[], json?: string) => Promise<unknown> }).call.bind(store);
+    await expect(call('explainAccessesText', [], '{not json')).rejects.toThrow(/JSON/);
+    await store.ping();
+    expect(await store.countEvents()).toBe(0);
+    expect(lost).toBeUndefined();
+    await store.close();
+  });
+});
