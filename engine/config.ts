@@ -34,7 +34,7 @@ export interface Config {
   maxInflightBatches: number;
   /** Jobs a worker runs at once (`ACCESSWATCH_WORKER_CONCURRENCY`, default 4). */
   workerConcurrency: number;
-  /** Events the embedded store writes between checkpoints into its file (`ACCESSWATCH_CHECKPOINT_ROWS`, default 1,000,000). */
+  /** Events the embedded store writes between checkpoints into its file (`ACCESSWATCH_CHECKPOINT_ROWS`, default 200,000). */
   checkpointRows: number;
   /** Days either side of a care relationship's dates that still explain an access (`ACCESSWATCH_EXPLAIN_MARGIN_DAYS`, default 30). */
   explainMarginDays: number;
@@ -67,7 +67,7 @@ const envSchema = {
     ACCESSWATCH_MAX_INFLIGHT_BATCHES: { type: 'integer', minimum: 1, default: 16 },
     ACCESSWATCH_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
     ACCESSWATCH_EXPLAIN_MARGIN_DAYS: { type: 'integer', minimum: 0, maximum: 3650, default: 30 },
-    ACCESSWATCH_CHECKPOINT_ROWS: { type: 'integer', minimum: 1000, default: 1_000_000 },
+    ACCESSWATCH_CHECKPOINT_ROWS: { type: 'integer', minimum: 1000, default: 200_000 },
     ACCESSWATCH_RULES_DIR: { type: 'string', minLength: 1 },
     ACCESSWATCH_RULES_CONFIG: { type: 'string', minLength: 1 },
     ACCESSWATCH_OIDC_ISSUER: { type: 'string', format: 'uri', pattern: '^https?://' },
