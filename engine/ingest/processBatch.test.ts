@@ -25,7 +25,7 @@ describe('a queued batch read back', () => {
 });
 
 describe('explanations on the queue', () => {
-  it('travel without their words, whether given as objects or as stored texts, and are whole again when the job is read', async () => {
+  it('travel whole when given as objects, without their words when given as stored texts, and are whole when the job is read', async () => {
     const { explainAccess } = await import('../explain/explainAccess.js');
     const { storedExplanationText } = await import('../explain/storedExplanation.js');
     const { queuedEventsOf } = await import('./processBatch.js');
@@ -36,8 +36,9 @@ describe('explanations on the queue', () => {
     const made = explainAccess(batch.events[0].event, { relationships: [] }, { marginDays: 30 });
     const asObjects = { ...batch, events: [{ ...batch.events[0], explanation: made }, batch.events[1]] };
     const asTexts = { ...batch, explanationTexts: [storedExplanationText(made), storedExplanationText(explainAccess(batch.events[1].event, { relationships: [] }, { marginDays: 30 }))] };
+    expect(queuedBatchOf(asObjects).eventsJson).toContain('care relationships of G1');
+    expect(queuedBatchOf(asTexts).eventsJson).not.toContain('care relationships of');
     for (const queued of [queuedBatchOf(asObjects), queuedBatchOf(asTexts)]) {
-      expect(queued.eventsJson).not.toContain('care relationships of');
       const [first] = queuedEventsOf(queued);
       expect(first.explanation).toEqual(made);
       expect(first.explanation?.checked[1]).toContain('care relationships of G1, team Ward 7 or A81001');

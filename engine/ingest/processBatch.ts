@@ -2,7 +2,7 @@ import type { StoredEvent } from '../events/accessEvent.js';
 import { canonicalJson } from '../events/canonical.js';
 import type { Logger } from '../log.js';
 import { lookUpAndExplain, withExplanations } from '../explain/explainBatch.js';
-import { explanationFromStoredForm, storedExplanationText } from '../explain/storedExplanation.js';
+import { explanationFromStoredForm } from '../explain/storedExplanation.js';
 import { lookUpBatchReference, type BatchReference } from '../reference/batchReference.js';
 import type { ExplainAccessesOptions, InsertResult, Store } from '../store/port.js';
 
@@ -95,7 +95,7 @@ export interface QueuedBatch {
   batchId: string;
   receivedAt: string;
   count: number;
-  /** JSON array of StoredEvent, each explanation in its stored form (see queuedEventsOf). */
+  /** JSON array of StoredEvent, each explanation whole or in its stored form (see queuedBatchOf, queuedEventsOf). */
   eventsJson: string;
 }
 
@@ -103,7 +103,9 @@ export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
   let text = '';
   batch.events.forEach((stored, n) => {
     const original = stored.original === undefined ? '' : `,"original":${JSON.stringify(stored.original)}`;
-    const explanationText = batch.explanationTexts?.[n] ?? (stored.explanation === undefined ? undefined : storedExplanationText(stored.explanation));
+    // Stored texts (the Redis mode's embedded store, whose API and worker are one process) go as they are; explanations
+    // made here (the scaled mode, where workers of another version may read the job) go whole.
+    const explanationText = batch.explanationTexts?.[n] ?? (stored.explanation === undefined ? undefined : JSON.stringify(stored.explanation));
     const explanation = explanationText === undefined ? '' : `,"explanation":${explanationText}`;
     text += `${text ? ',' : ''}{"docId":${JSON.stringify(stored.docId)},"sha256":"${stored.sha256}","receivedAt":${JSON.stringify(stored.receivedAt)},"batchId":${JSON.stringify(stored.batchId)},"event":${canonicalJson(stored.event)}${original}${explanation}}`;
   });
