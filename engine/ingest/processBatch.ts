@@ -60,6 +60,9 @@ async function storeBatch(batch: IngestBatch, store: Store, evaluating: boolean)
   return { result: await store.insertEvents(batch.events), reference };
 }
 
+/** Whether the rules run after storing: there is a detector, and it has something to evaluate. */
+const evaluates = (options: ProcessOptions): boolean => options.detector !== undefined && options.detector.evaluating !== false;
+
 /**
  * What happens to every accepted batch in the embedded mode: one bulk write with create
  * semantics, then the rules over the events this write newly stored. Running it twice for the
@@ -67,7 +70,7 @@ async function storeBatch(batch: IngestBatch, store: Store, evaluating: boolean)
  * rules does not undo the write (the events are kept); it is logged as an error.
  */
 export async function processBatch(batch: IngestBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
-  const evaluating = options.detector !== undefined && options.detector.evaluating !== false;
+  const evaluating = evaluates(options);
   const { result, reference } = await storeBatch(batch, store, evaluating);
   options.logger?.debug({ module: 'ingest', batchId: batch.batchId, inserted: result.inserted, duplicates: result.duplicates }, 'batch stored');
   if (result.quarantined.length > 0) {
@@ -119,7 +122,7 @@ export function queuedBatchOf(batch: IngestBatch): QueuedBatch {
  * idempotent per event (alerts and window sets keep events by id), so evaluating again is safe.
  */
 export async function processQueuedBatch(batch: QueuedBatch, store: Store, options: ProcessOptions = {}): Promise<InsertResult> {
-  const evaluating = options.detector !== undefined && options.detector.evaluating !== false;
+  const evaluating = evaluates(options);
   if (!store.insertEventsJson) {
     const events = queuedEventsOf(batch);
     const result = await store.insertEvents(events);

@@ -100,16 +100,40 @@ const TEXT_FIELDS = [
 ] as const satisfies readonly (keyof EventRows)[];
 
 /**
- * EventRows as they cross into the store thread: each string column as one text of its values
- * end to end with their lengths (-1 for null), the numbers in typed arrays. A thread copies a few
- * long strings and transfers the arrays' buffers; JSON would escape every quote of every event's
- * JSON on one side and parse it back on the other.
+ * Strings as they cross between threads: one text of them end to end, with their lengths (-1 for
+ * null). A thread copies one long string and transfers the lengths' buffer; JSON would escape
+ * every quote of every event's JSON on one side and parse it back on the other.
  */
-export interface PackedRows {
-  count: number;
-  texts: string[];
-  /** TEXT_FIELDS.length × count lengths, column by column. */
+export interface PackedTexts {
+  text: string;
   lengths: Int32Array;
+}
+
+export function packTexts(values: readonly (string | null)[]): PackedTexts {
+  const lengths = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) lengths[i] = values[i]?.length ?? -1;
+  return { text: values.join(''), lengths };
+}
+
+export function unpackTexts({ text, lengths }: PackedTexts): (string | null)[] {
+  // Pushed rather than assigned into a preallocated array, which V8 would keep as a holey one (slower to read).
+  const values: (string | null)[] = [];
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const length = lengths[i];
+    if (length < 0) values.push(null);
+    else {
+      values.push(text.slice(at, at + length));
+      at += length;
+    }
+  }
+  return values;
+}
+
+/** EventRows as they cross into the store thread: each string column packed, the numbers in typed arrays. */
+export interface PackedRows {
+  /** One per TEXT_FIELDS column. */
+  texts: PackedTexts[];
   /** occurredAt, then receivedAt. */
   times: Float64Array;
   /** 1 explained, 0 not, -1 not judged. */
@@ -118,61 +142,21 @@ export interface PackedRows {
 
 export function packRows(rows: EventRows): PackedRows {
   const count = rows.docId.length;
-  const lengths = new Int32Array(TEXT_FIELDS.length * count);
-  const texts = TEXT_FIELDS.map((field, column) => {
-    const values = rows[field];
-    const base = column * count;
-    for (let i = 0; i < count; i++) lengths[base + i] = values[i] === null ? -1 : values[i]!.length;
-    return values.join('');
-  });
   const times = new Float64Array(2 * count);
   times.set(rows.occurredAt, 0);
   times.set(rows.receivedAt, count);
   const explained = Int8Array.from(rows.explained, (value) => (value === null ? -1 : value ? 1 : 0));
-  return { count, texts, lengths, times, explained };
-}
-
-/** Strings end to end in one text with their lengths: a thread copies one string instead of thousands. */
-export interface PackedTexts {
-  text: string;
-  lengths: Int32Array;
-}
-
-export function packTexts(texts: readonly string[]): PackedTexts {
-  return { text: texts.join(''), lengths: Int32Array.from(texts, (text) => text.length) };
-}
-
-export function unpackTexts({ text, lengths }: PackedTexts): string[] {
-  const texts: string[] = new Array(lengths.length);
-  let at = 0;
-  for (let i = 0; i < lengths.length; i++) {
-    texts[i] = text.slice(at, at + lengths[i]);
-    at += lengths[i];
-  }
-  return texts;
+  return { texts: TEXT_FIELDS.map((field) => packTexts(rows[field])), times, explained };
 }
 
 /** The buffers packRows made, to transfer rather than copy. */
 export const packedBuffers = (packed: PackedRows): ArrayBuffer[] =>
-  [packed.lengths.buffer, packed.times.buffer, packed.explained.buffer] as ArrayBuffer[];
+  [...packed.texts.map(({ lengths }) => lengths.buffer), packed.times.buffer, packed.explained.buffer] as ArrayBuffer[];
 
 export function unpackRows(packed: PackedRows): EventRows {
-  const { count, lengths } = packed;
+  const count = packed.explained.length;
   const rows = emptyRows();
-  TEXT_FIELDS.forEach((field, column) => {
-    const text = packed.texts[column];
-    const values = rows[field] as (string | null)[];
-    const base = column * count;
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      const length = lengths[base + i];
-      if (length < 0) values.push(null);
-      else {
-        values.push(text.slice(at, at + length));
-        at += length;
-      }
-    }
-  });
+  TEXT_FIELDS.forEach((field, column) => { (rows[field] as (string | null)[]) = unpackTexts(packed.texts[column]); });
   rows.occurredAt = Array.from(packed.times.subarray(0, count));
   rows.receivedAt = Array.from(packed.times.subarray(count, 2 * count));
   rows.explained = Array.from(packed.explained, (value) => (value < 0 ? null : value === 1));

@@ -115,7 +115,7 @@ export class ThreadedDuckdbStore implements Store {
     return JSON.parse(await this.call<string>('explainAccessesText', [], JSON.stringify({ accesses, options }))) as ExplainedAccesses;
   }
   async explanationTexts(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<string[]> {
-    return unpackTexts(await this.call<PackedTexts>('explanationTextsPacked', [], JSON.stringify({ accesses, options })));
+    return unpackTexts(await this.call<PackedTexts>('explanationTextsPacked', [], JSON.stringify({ accesses, options }))) as string[];
   }
   recordAlerts(updates: AlertUpdate[], now: string): Promise<RecordedAlerts> { return this.call('recordAlerts', [updates, now]); }
   updateAlerts(changes: AlertChange[]): Promise<AlertChangeOutcome[]> { return this.call('updateAlerts', [changes]); }
