@@ -64,17 +64,33 @@ export class WorkList {
 
   /** A random episode active at `at` (and meeting `accept`), dropping ended ones met on the way. */
   pick(random: Random, at: number, accept: (episode: Episode) => boolean = () => true): Episode | undefined {
+    return this.find(random, at, accept, false);
+  }
+
+  /** As `pick`, but the episode found leaves the list: a piece of work done once (a prescription dispensed). */
+  take(random: Random, at: number, accept: (episode: Episode) => boolean = () => true): Episode | undefined {
+    return this.find(random, at, accept, true);
+  }
+
+  private find(random: Random, at: number, accept: (episode: Episode) => boolean, remove: boolean): Episode | undefined {
     for (let attempt = 0; attempt < 12 && this.items.length > 0; attempt++) {
       const k = random.int(this.items.length);
       const episode = this.items[k];
       if (episode.end < at) {
-        this.items[k] = this.items[this.items.length - 1];
-        this.items.pop();
+        this.removeAt(k);
         continue;
       }
-      if (episode.start <= at && accept(episode)) return episode;
+      if (episode.start <= at && accept(episode)) {
+        if (remove) this.removeAt(k);
+        return episode;
+      }
     }
     return undefined;
+  }
+
+  private removeAt(k: number): void {
+    this.items[k] = this.items[this.items.length - 1];
+    this.items.pop();
   }
 }
 

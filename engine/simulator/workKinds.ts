@@ -243,13 +243,24 @@ function communityAdmin(context: TaskContext): void {
   if (episode) context.task(episode.patient, episode).step('view', 'demographics').step('print', 'document', 0.1);
 }
 
-/** A community pharmacy: prescriptions from nearby practices, ready to dispense. */
+/**
+ * A community pharmacy: prescriptions from nearby practices, each dispensed once by the dispensary
+ * (the medication record opened, the dispensing recorded) and handed out once at the counter when
+ * the patient calls for it, up to three days later.
+ */
 function dispensing(context: TaskContext): void {
   const { care, random, staff, at } = context;
-  const episode = care.list(`dispense:${staff.organisation.code}`).pick(random, at);
+  const code = staff.organisation.code;
+  const dispensary = staff.team.roleClass === 'clinical';
+  const episode = care.list(`${dispensary ? 'dispense' : 'collect'}:${code}`).take(random, at);
   if (!episode) return;
   const label = context.control('pharmacy-dispensing', 'A community pharmacy opens the medication record of a patient registered with a GP practice: the prescription explains it.');
-  context.task(episode.patient, episode, label).step('view', 'medication').step('update', 'medication', 0.7).step('view', 'summary', 0.3);
+  if (dispensary) {
+    context.task(episode.patient, episode, label).step('view', 'medication').step('update', 'medication', 0.9).step('view', 'summary', 0.3);
+    care.list(`collect:${code}`).add({ ...episode, start: at + (1 + random.int(72)) * HOUR_MS, end: at + 14 * DAY_MS });
+  } else {
+    context.task(episode.patient, episode, label).step('view', 'medication').step('view', 'summary', 0.2);
+  }
 }
 
 /** Each kind of team's task. */
