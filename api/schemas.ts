@@ -128,6 +128,8 @@ export const alertSchema = {
     status: { type: 'string' },
     raises: { type: 'string', enum: ['alert', 'signal'] },
     userId: { type: 'string' },
+    team: { type: 'string', description: 'For an alert about a team\'s accesses to one patient (rules with subject team-patient), in place of userId.' },
+    users: { type: 'array', items: { type: 'string' }, description: 'For a team alert: the users whose accesses are behind it, in the order they came (at most 50).' },
     nhsNumber: { type: 'string' },
     organisation: { type: 'string' },
     system: { type: 'string', description: 'The source system, for alerts about a source (audit gap).' },

@@ -4,6 +4,7 @@
  * with a few explanations, and one confirmed alert turned into an incident assessed as
  * reportable to the ICO.
  */
+import { concernsUser } from '../../engine/alerts/alert.js';
 import type { ScenarioLabel } from '../../engine/simulator/labels.js';
 import { askServer as askServerAs } from './adminClient.js';
 
@@ -25,7 +26,10 @@ export interface DemoAlert {
   title: string;
   severity: string;
   organisation: string;
-  userId: string;
+  /** The user, or for a team's alert about one patient the team and the users behind it. */
+  userId?: string;
+  team?: string;
+  users?: string[];
   eventCount: number;
   version: number;
   explanation: { text: string };
@@ -113,7 +117,7 @@ export async function escalateToIncident(url: string, officerToken: string, aler
     resolution: { note: 'Demo: the user confirmed no care reason for these accesses.' },
   });
   const incident = await askServer(url, officerToken, 'POST', '/v1/incidents', {
-    title: `${alert.title} by ${alert.userId}`,
+    title: `${alert.title} by ${alert.userId ?? `team ${alert.team}`}`,
     description: `Opened by accesswatch demo from alert ${alert.id} (${alert.ruleId}), confirmed by the IG officer.`,
     alertIds: [alert.id],
   });
@@ -143,13 +147,13 @@ export interface MisuseCaught {
   breachPatternsCaught: number;
 }
 
-/** Counts the misuse scenarios that an alert of one of their rules names (same organisation and user). */
+/** Counts the misuse scenarios that an alert of one of their rules names (same organisation, and the user or a team alert naming them). */
 export function misuseCaught(labels: ScenarioLabel[], alerts: DemoAlert[]): MisuseCaught {
   const result: MisuseCaught = { injected: 0, caught: 0, breachPatternsInjected: 0, breachPatternsCaught: 0 };
   for (const label of labels) {
     if (label.kind !== 'misuse') continue;
     const { organisation, userId } = label.subject;
-    const caught = alerts.some((a) => label.ruleIds.includes(a.ruleId) && a.organisation === organisation && (userId === undefined || a.userId === userId));
+    const caught = alerts.some((a) => label.ruleIds.includes(a.ruleId) && a.organisation === organisation && (userId === undefined || concernsUser(a, userId)));
     const breachPattern = label.family === 'breach-pattern';
     result.injected++;
     if (caught) result.caught++;

@@ -173,6 +173,24 @@ describe('alert triage', () => {
     expect(past.message).toBe('suppress.expiresAt: must be in the future');
   });
 
+  it('raises one alert for a team\'s unexplained accesses to a patient, lists it for each of its users, and suppresses it for no one user', async () => {
+    await send(t, 'POST', '/v1/reference/staff', ADMIN_TOKEN, ['bea', 'cal'].map((userId) => (
+      { userId, organisation: 'A81001', name: userId, surname: 'Reed', role: 'R8009', roleClass: 'non-clinical', team: 'RECEPTION', start: '2020-01-01' })), 202);
+    const views = (userId: string, id: string) => accessEvent({ id, system: 'emis', user: { id: userId, role: 'R8009' }, patient: { nhsNumber: OTHER_NHS }, occurredAt: minutesAgo(3) });
+    await postEvents([views('bea', 'desk-1'), views('cal', 'desk-2')]);
+    const reception = (await alertsOf(UNEXPLAINED, OTHER_NHS)).filter((alert) => alert.team === 'RECEPTION');
+    expect(reception).toHaveLength(1);
+    expect(reception[0]).toMatchObject({ team: 'RECEPTION', users: ['bea', 'cal'], nhsNumber: OTHER_NHS, eventCount: 2 });
+    expect(reception[0].userId).toBeUndefined();
+    expect(((await get('/v1/alerts?user=cal')).alerts as Json[]).map((alert) => alert.id)).toEqual([reception[0].id]);
+    expect(await get('/v1/users/cal/risk')).toMatchObject({ openAlerts: 1 });
+    const refused = errorOf(await patch(reception[0].id, {
+      status: 'dismissed', resolution: { reason: 'explained-by-care' }, suppress: { expiresAt: tomorrow(), scope: 'user' }, version: 1,
+    }, ola, 400));
+    expect(refused.message).toMatch(/^suppress: this alert is about team RECEPTION's accesses to one patient/);
+    expect(await patch(reception[0].id, { status: 'dismissed', resolution: { reason: 'explained-by-care' }, version: 1 })).toMatchObject({ status: 'dismissed' });
+  });
+
   it('lets only a Caldicott guardian reopen a dismissed alert, with a note, and not once a later alert is open', async () => {
     const { id } = await unexplained();
     await patch(id, { status: 'dismissed', resolution: { reason: 'data-quality' }, version: 1 });

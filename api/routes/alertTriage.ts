@@ -62,6 +62,9 @@ async function assigneeNamed(store: Store, name: string, caller: Triager & Assig
 
 /** The suppression a dismissal asks for: the alert's rule and user, and its patient for `user-patient`. */
 function suppressionFor(alert: Alert, suppress: NonNullable<PatchBody['suppress']>, entry: TriageEntry, now: number): Suppression {
+  if (alert.team !== undefined) {
+    throw new ApiError('AW_ERR_VALIDATION', `suppress: this alert is about team ${alert.team}'s accesses to one patient, not one user; suppress for a user or the patient with POST /v1/suppressions`);
+  }
   if (alert.userId === undefined) throw new ApiError('AW_ERR_VALIDATION', 'suppress: this alert is about no user (a source system), so there is no one to suppress it for');
   if (suppress.scope === 'user-patient' && alert.nhsNumber === undefined) {
     throw new ApiError('AW_ERR_VALIDATION', 'suppress.scope: this alert is about no one patient; use scope user');

@@ -70,6 +70,11 @@ export interface AlertExplanation {
 export interface AlertSubject {
   organisation: string;
   userId?: string;
+  /**
+   * Present when the alert is about a team's accesses to one patient (rules with subject
+   * `team-patient`): the users behind it are in the alert's `users`.
+   */
+  team?: string;
   /** Present when the alert is about one patient. */
   nhsNumber?: string;
   /** Present for source-system alerts (audit gap). */
@@ -78,8 +83,13 @@ export interface AlertSubject {
 
 /** The key of "one open alert per rule and subject". */
 export function subjectKey(subject: AlertSubject): string {
-  return JSON.stringify([subject.organisation, subject.userId ?? null, subject.nhsNumber ?? null, subject.system ?? null]);
+  const key = [subject.organisation, subject.userId ?? null, subject.nhsNumber ?? null, subject.system ?? null];
+  // A team goes last, and only when there is one, so the keys of alerts without one stay as they were.
+  return JSON.stringify(subject.team === undefined ? key : [...key, subject.team]);
 }
+
+/** Most users named on one team alert; its evidence still holds every access. */
+export const MAX_USERS = 50;
 
 /**
  * What one evaluation contributes to an alert: the alert store merges it into the open alert of
@@ -97,6 +107,8 @@ export interface AlertUpdate {
   explanation: AlertExplanation;
   /** The events behind this update (deduplicated by docId when merged). */
   evidence: EvidenceRef[];
+  /** For a team subject: the users whose accesses these are. */
+  users?: string[];
 }
 
 export interface Alert extends AlertSubject {
@@ -113,6 +125,8 @@ export interface Alert extends AlertSubject {
   explanation: AlertExplanation;
   /** Earliest events first, at most MAX_EVIDENCE of them. */
   evidence: EvidenceRef[];
+  /** For a team alert: the users whose accesses are behind it, in the order they came (at most MAX_USERS). */
+  users?: string[];
   /** 0–100: how much this alert weighs (see alertScore). */
   score: number;
   /** When accesswatch opened and last updated the alert (wall clock). */
@@ -174,6 +188,7 @@ export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids
       eventCount: evidence.length,
       explanation: update.explanation,
       evidence: evidence.slice(0, MAX_EVIDENCE),
+      ...(update.users !== undefined ? { users: unionOfUsers([], update.users) } : {}),
       score: 0,
       createdAt: ids.now,
       updatedAt: ids.now,
@@ -186,6 +201,7 @@ export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids
   const known = new Set(existing.evidence.map((ref) => ref.docId));
   const added = uniqueEvidence(update.evidence).filter((ref) => !known.has(ref.docId));
   if (added.length === 0 && severityRank(update.severity) <= severityRank(existing.severity)) return existing;
+  const users = update.users === undefined ? existing.users : unionOfUsers(existing.users ?? [], update.users);
   const merged: Alert = {
     ...existing,
     severity: severityRank(update.severity) > severityRank(existing.severity) ? update.severity : existing.severity,
@@ -194,6 +210,7 @@ export function mergeAlert(existing: Alert | undefined, update: AlertUpdate, ids
     eventCount: existing.eventCount + added.length,
     explanation: update.explanation,
     evidence: mergeSorted(existing.evidence, added, MAX_EVIDENCE - (ids.unread ?? 0)),
+    ...(users !== undefined ? { users } : {}),
     updatedAt: ids.now,
   };
   merged.score = alertScore(merged);
@@ -231,6 +248,18 @@ function mergeSorted(a: readonly EvidenceRef[], b: readonly EvidenceRef[], limit
   return merged;
 }
 
+/** `known` followed by the users of `more` it does not hold, at most MAX_USERS in all. */
+function unionOfUsers(known: readonly string[], more: readonly string[]): string[] {
+  const users = [...known];
+  for (const user of more) if (users.length < MAX_USERS && !users.includes(user)) users.push(user);
+  return users;
+}
+
+/** Whether an alert is about this user: theirs, or a team alert naming them among its users. */
+export function concernsUser(alert: Pick<Alert, 'userId' | 'users'>, userId: string): boolean {
+  return alert.userId === userId || (alert.users?.includes(userId) ?? false);
+}
+
 function uniqueEvidence(evidence: EvidenceRef[]): EvidenceRef[] {
   const byDocId = new Map<string, EvidenceRef>();
   for (const ref of evidence) byDocId.set(ref.docId, ref);
@@ -259,7 +288,9 @@ export function suppresses(suppression: Suppression, update: AlertUpdate, now: s
   if (suppression.expiresAt <= now) return false;
   if (suppression.organisation !== update.subject.organisation) return false;
   if (suppression.ruleId !== undefined && suppression.ruleId !== update.ruleId) return false;
-  if (suppression.userId !== undefined && suppression.userId !== update.subject.userId) return false;
+  // A team's update is the suppressed user's when every access in it is theirs.
+  if (suppression.userId !== undefined && suppression.userId !== update.subject.userId
+    && !(update.users !== undefined && update.users.length > 0 && update.users.every((user) => user === suppression.userId))) return false;
   if (suppression.nhsNumber !== undefined && suppression.nhsNumber !== update.subject.nhsNumber) return false;
   return true;
 }

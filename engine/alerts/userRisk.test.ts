@@ -39,4 +39,17 @@ describe('a user\'s risk', () => {
     expect(risk).toMatchObject({ score: 2, level: 'low', openAlerts: 0, signals: 1 });
     expect(risk.byRule.map((r) => r.ruleId)).toEqual(['AFTER']);
   });
+
+  it('counts a team\'s alert about one patient for each user it names, and for no one else', () => {
+    const at = '2026-03-10T10:00:00Z';
+    const team = (user: string, n: number): AlertUpdate => ({
+      ruleId: 'LR', title: 'rule LR', severity: 'medium', raises: 'alert', subject: { organisation: 'RX1', team: 'WARD-7', nhsNumber: '9434765919' },
+      firstSeenAt: at, lastSeenAt: at, explanation: { text: 'x' }, evidence: [{ docId: `d${n}`, system: 'EPR', id: String(n), occurredAt: at }], users: [user],
+    });
+    const merged = mergeAlert(mergeAlert(mergeAlert(undefined, team('U1', 1), { id: 'a', now: at }), team('U2', 2), { id: 'a', now: at }), team('U1', 3), { id: 'a', now: at });
+    expect(merged).toMatchObject({ team: 'WARD-7', users: ['U1', 'U2'], eventCount: 3 });
+    expect(userRisk('U1', [merged], NOW)).toMatchObject({ openAlerts: 1, score: merged.score });
+    expect(userRisk('U2', [merged], NOW)).toMatchObject({ openAlerts: 1 });
+    expect(userRisk('U3', [merged], NOW)).toMatchObject({ openAlerts: 0, score: 0 });
+  });
 });

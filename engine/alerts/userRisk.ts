@@ -1,10 +1,11 @@
-import type { Alert } from './alert.js';
+import { concernsUser, type Alert } from './alert.js';
 import { isOpenStatus } from './triage.js';
 
 /**
  * A user's risk across alerts: each open alert and each recent signal is a piece of evidence
  * with its own score (0–100); they combine as independent chances, so risk rises with every
- * finding, never passes 100, and one critical alert outweighs many signals.
+ * finding, never passes 100, and one critical alert outweighs many signals. A team's alert about
+ * one patient counts for each user it names.
  */
 export interface UserRisk {
   userId: string;
@@ -31,7 +32,7 @@ export function riskLevel(score: number): UserRisk['level'] {
 /** Combines a user's open alerts and their signals of the last SIGNAL_DAYS (at `now`) into one risk. */
 export function userRisk(userId: string, alerts: readonly Alert[], now: number): UserRisk {
   const since = new Date(now - SIGNAL_DAYS * 86_400_000).toISOString();
-  const counted = alerts.filter((alert) => alert.userId === userId && isOpenStatus(alert.status)
+  const counted = alerts.filter((alert) => concernsUser(alert, userId) && isOpenStatus(alert.status)
     && (alert.raises === 'alert' || alert.lastSeenAt >= since));
   let remaining = 1;
   const byRule = new Map<string, UserRisk['byRule'][number]>();

@@ -52,6 +52,12 @@ describe('the Caldicott report', () => {
     expect(report.topUsersByRisk).toEqual([{ userId: 'U1', organisation: 'RX1', score: 30, level: 'medium', openAlerts: 1 }]);
   });
 
+  it('counts a team\'s alert about one patient in the risk of each user it names', () => {
+    const team = alert('t1', 'AW-LR-001', { userId: undefined, team: 'RECEPTION', users: ['U2', 'U3'], nhsNumber: '9434765919' });
+    const report = caldicottReport(input([team, alert('a1', 'AW-IA-001')]));
+    expect(report.topUsersByRisk.map((user) => [user.userId, user.openAlerts])).toEqual([['U1', 1], ['U2', 1], ['U3', 1]]);
+  });
+
   it('has no rates to give when nothing happened', () => {
     const report = caldicottReport({ ...input([]), accesses: { total: 0, explained: 0, byOrganisation: [] } });
     expect(report.accesses.explainedRate).toBeUndefined();

@@ -114,11 +114,13 @@ export function caldicottReport(input: CaldicottReportInput): CaldicottReport {
   // Each user's alerts at each organisation, grouped once: a report may hold thousands of users and alerts.
   const users = new Map<string, { userId: string; organisation: string; alerts: Alert[] }>();
   for (const alert of input.riskAlerts) {
-    if (!alert.userId) continue;
-    const key = `${alert.organisation} ${alert.userId}`;
-    const user = users.get(key) ?? { userId: alert.userId, organisation: alert.organisation, alerts: [] };
-    user.alerts.push(alert);
-    users.set(key, user);
+    // A team's alert about one patient counts for each of the users it names.
+    for (const userId of alert.userId ? [alert.userId] : alert.users ?? []) {
+      const key = `${alert.organisation} ${userId}`;
+      const user = users.get(key) ?? { userId, organisation: alert.organisation, alerts: [] };
+      user.alerts.push(alert);
+      users.set(key, user);
+    }
   }
   const topUsersByRisk = [...users.values()].map(({ userId, organisation, alerts: ofUser }) => {
     const risk = userRisk(userId, ofUser, input.now);

@@ -48,7 +48,7 @@ describe('the rule catalogue', () => {
           const alerts = await runFixtureCase(rule, testCase, reference, DEFAULT_RULES_CONFIG);
           const seen = alerts.map((alert) => {
             const shown: ExpectedAlert = {};
-            for (const key of ['userId', 'nhsNumber', 'system', 'severity', 'raises', 'eventCount'] as const) {
+            for (const key of ['userId', 'team', 'users', 'nhsNumber', 'system', 'severity', 'raises', 'eventCount'] as const) {
               if (testCase.expect.some((e) => e[key] !== undefined)) (shown as Record<string, unknown>)[key] = alert[key];
             }
             return shown;

@@ -70,6 +70,20 @@ describe('loading rule files', () => {
     expect(loadError({ 'misc/own.yaml': GOOD }).problems).toContain('(file) must be in a family folder: inappropriate-access, legitimate-relationship, breach-pattern');
   });
 
+  it('takes subject team-patient for a per-event kind and refuses it for a windowed one', () => {
+    const [rule] = readRules(rulesFolder({ 'inappropriate-access/own.yaml': GOOD.replace('kind: match', 'kind: match\nsubject: team-patient') }));
+    expect(rule.subject).toBe('team-patient');
+    const windowed = `id: AW-BP-901
+title: Many prints
+severity: high
+kind: threshold
+subject: team-patient
+rationale: Bulk printing.
+params: { where: { field: event.action, equals: print }, window: 1h, step: 15m, threshold: 5, counts: prints }
+`;
+    expect(loadError({ 'breach-pattern/prints.yaml': windowed }).problems).toEqual(['subject: team-patient is for per-event kinds; threshold counts per user or system']);
+  });
+
   it('refuses broken YAML with the line', () => {
     const error = loadError({ 'inappropriate-access/own.yaml': 'id: [unclosed\n' });
     expect(error.message).toMatch(/^inappropriate-access\/own.yaml: .*line 2/);

@@ -91,6 +91,9 @@ export function readRuleFile(path: string, root: string, override?: RuleOverride
   if (problems.length > 0) throw new RuleFileError(name, problems);
   const kind = RULE_KINDS.get(candidate.kind as string);
   if (!kind) throw new RuleFileError(name, [`kind: no such rule kind "${String(candidate.kind)}"`]);
+  if (candidate.subject === 'team-patient' && kind.windowed) {
+    throw new RuleFileError(name, [`subject: team-patient is for per-event kinds; ${kind.name} counts per user or system`]);
+  }
   return {
     id: candidate.id as string,
     title: candidate.title as string,

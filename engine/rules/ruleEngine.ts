@@ -49,6 +49,7 @@ export function alertUpdateOf(rule: CompiledRule, match: RuleMatch): AlertUpdate
     lastSeenAt: match.lastSeenAt,
     explanation: match.explanation,
     evidence: match.evidence,
+    ...(match.users !== undefined ? { users: match.users } : {}),
   };
 }
 

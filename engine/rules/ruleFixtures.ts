@@ -43,6 +43,8 @@ export interface FixtureCase {
 
 export interface ExpectedAlert {
   userId?: string;
+  team?: string;
+  users?: string[];
   nhsNumber?: string;
   system?: string;
   severity?: string;

@@ -4,8 +4,12 @@ import type { Explanation } from '../explain/explanation.js';
 import type { Patient, RoleClass, Staff } from '../reference/referenceData.js';
 import type { RuleStateStore } from './ruleState.js';
 
-/** Who an alert of a rule is about: the user, the user and the patient, or the source system. */
-export type RuleSubject = 'user' | 'user-patient' | 'system';
+/**
+ * Who an alert of a rule is about: the user, the user and the patient, the user's team and the
+ * patient (per-event kinds only: one alert for a team's accesses to one patient, the user alone
+ * when the team is not known), or the source system.
+ */
+export type RuleSubject = 'user' | 'user-patient' | 'team-patient' | 'system';
 
 /** A rule as written in `rules/<family>/<slug>.yaml` (validated against the published schema). */
 export interface RuleDefinition {
@@ -102,6 +106,8 @@ export interface RuleMatch {
   subject: AlertSubject;
   evidence: EvidenceRef[];
   explanation: AlertExplanation;
+  /** For a team subject: the users whose accesses these are. */
+  users?: string[];
   /** Overrides the rule's severity for this match (e.g. emergency access without a reason). */
   severity?: Severity;
   /** Event time of the earliest and latest evidence (RFC 3339, UTC). */

@@ -24,7 +24,10 @@ export function ruleFileSchema(): Record<string, unknown> {
       title: { type: 'string', minLength: 3, maxLength: 120 },
       severity: { enum: SEVERITIES },
       kind: { enum: kinds.map((kind) => kind.name) },
-      subject: { enum: ['user', 'user-patient', 'system'], description: 'What one open alert is about (default per kind).' },
+      subject: {
+        enum: ['user', 'user-patient', 'team-patient', 'system'],
+        description: 'What one open alert is about (default per kind). team-patient (per-event kinds): one alert for the accesses of the user\'s team to one patient.',
+      },
       raises: { enum: ['alert', 'signal'], description: 'signal: raises the user\'s risk but is not listed as an alert on its own.' },
       rationale: { type: 'string', minLength: 10, description: 'The Caldicott principle or policy the rule protects.' },
       falsePositives: { type: 'array', items: { type: 'string', minLength: 3 } },

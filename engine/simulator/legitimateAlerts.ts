@@ -10,7 +10,8 @@ import { LabelDraft, type AccessDraft } from './labels.js';
  * records clerk opening an admitted colleague without a work item of their own, still goes for
  * review); AW-LR-001 on care whose relationship never reached the reference data
  * (`unrecordedShare`), unless another relationship explains it.
- * One label per organisation, user and patient (one such alert each).
+ * One label per organisation, user and patient (one such alert each; AW-LR-001 alerts per team and
+ * patient, so the labels of several users of a team can fall in one of its alerts).
  *
  * The access drafts do not say which relationship explains them, so the colleague and neighbour
  * labels cover every such routine access, the ones now explained at the user's or team's level

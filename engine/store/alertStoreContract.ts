@@ -173,6 +173,25 @@ export function alertStoreContract(name: string, makeStore: () => Promise<Store>
       expect(await rules({ from: '2026-11-20T09:45:00Z', to: '2026-11-20T09:41:00Z' })).toEqual(['after-hours']);
     });
 
+    it('keeps a team\'s alert about one patient with the users behind it, and lists it among each of those users\' alerts', async () => {
+      const team = { organisation: 'A81001', team: 'RECEPTION', nhsNumber: '9434765919' };
+      await store.recordAlerts([
+        update([1], { ruleId: 'unexplained', subject: team, users: ['G1234567'] }),
+        update([2], { ruleId: 'unexplained', subject: team, users: ['G7654321'] }),
+        update([3], { ruleId: 'unexplained', subject: { ...team, team: 'GP' }, users: ['G7654321'] }),
+        update([4], { ruleId: 'family-record', subject: { organisation: 'A81001', userId: 'G1234567', nhsNumber: '9434765919' } }),
+      ], at(1));
+      await store.recordAlerts([update([5], { ruleId: 'unexplained', subject: team, users: ['G1234567'] })], at(2));
+      const reception = (await query({ ruleId: 'unexplained' })).find((alert) => alert.team === 'RECEPTION')!;
+      expect(reception).toMatchObject({ team: 'RECEPTION', nhsNumber: '9434765919', users: ['G1234567', 'G7654321'], eventCount: 3 });
+      expect(reception.userId).toBeUndefined();
+      expect(await store.getAlert(reception.id)).toEqual(reception);
+      const of = async (userId: string) => (await query({ userId })).map((alert) => `${alert.ruleId} ${alert.team ?? alert.userId}`).sort();
+      expect(await of('G1234567')).toEqual(['family-record G1234567', 'unexplained RECEPTION']);
+      expect(await of('G7654321')).toEqual(['unexplained GP', 'unexplained RECEPTION']);
+      expect(await store.countAlerts({ organisations: ['A81001'], userId: 'G7654321' })).toMatchObject({ open: 2 });
+    });
+
     it('counts alerts by status with the same filters, in the caller\'s organisations only', async () => {
       const subject = update([1]).subject;
       await store.recordAlerts([

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, dateInput, DISMISSAL_REASONS, startOfDay, when, type Json } from './api.js';
 import { RecentAccesses } from './AccessTable.js';
-import { conflictOr, Details, ErrorText, Severity, useRole, useRules } from './ui.js';
+import { conflictOr, Details, ErrorText, Severity, useRole, useRules, whoOf } from './ui.js';
 
 export function AlertDetail({ id, back, openIncident }: { id: string; back: () => void; openIncident: (id: string) => void }) {
   const rules = useRules();
@@ -30,7 +30,7 @@ export function AlertDetail({ id, back, openIncident }: { id: string; back: () =
     <section aria-labelledby="alert-title">
       <button type="button" onClick={back}>Back to the queue</button>
       <h2 id="alert-title">{alert.title}</h2>
-      <p><Severity severity={alert.severity} /> <span>Status: <strong>{alert.status}</strong></span> · {alert.ruleId} · user {alert.userId}
+      <p><Severity severity={alert.severity} /> <span>Status: <strong>{alert.status}</strong></span> · {alert.ruleId}{whoOf(alert) ? ` · ${alert.userId ? 'user ' : ''}${whoOf(alert)}` : ''}
         {alert.nhsNumber ? ` · patient ${alert.nhsNumber}` : ''} · {alert.organisation} · {alert.eventCount} event(s), {when(alert.firstSeenAt)} to {when(alert.lastSeenAt)}</p>
       <p>{alert.assignee ? <>Assigned to <strong>{alert.assignee}</strong></> : 'Not assigned'}</p>
       {alert.userId && <UserRisk userId={alert.userId} />}
@@ -161,7 +161,8 @@ function Evidence({ alert }: { alert: Json }) {
   const readEvents = async () => {
     try {
       const query = new URLSearchParams({
-        user: alert.userId, organisation: alert.organisation, limit: '1000',
+        // A team alert's events are the patient's at the organisation (its users are several).
+        ...(alert.userId ? { user: alert.userId } : { patient: alert.nhsNumber }), organisation: alert.organisation, limit: '1000',
         from: sorted[0].occurredAt, to: new Date(Date.parse(sorted.at(-1)!.occurredAt) + 1000).toISOString(),
       });
       const page = await api.get(`/v1/access-events?${query}`);
@@ -184,7 +185,7 @@ function Evidence({ alert }: { alert: Json }) {
           <li key={item.docId}><time dateTime={item.occurredAt}>{when(item.occurredAt)}</time> <small>{gap(i)}</small> · {item.system} · event {item.id}{described(item)}</li>
         ))}
       </ol>
-      {alert.userId && sorted.length > 0 && !events && <p><button type="button" onClick={readEvents}>Show what each event was</button> <small>(reading them is recorded)</small></p>}
+      {(alert.userId || alert.team) && sorted.length > 0 && !events && <p><button type="button" onClick={readEvents}>Show what each event was</button> <small>(reading them is recorded)</small></p>}
       <ErrorText error={error} />
     </div>
   );

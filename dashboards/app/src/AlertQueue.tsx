@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, SEVERITIES, severityRank, startOfDay, STATUSES, when, type Json } from './api.js';
-import { ErrorText, Select, Severity, useRole, useRules } from './ui.js';
+import { ErrorText, Select, Severity, useRole, useRules, whoOf } from './ui.js';
 
 /**
  * The alert queue: filters, counts by status, one page at a time by the API's cursor (so tens of
@@ -116,7 +116,7 @@ export function AlertQueue({ open, view, setView }: { open: (id: string) => void
                   <tr key={alert.id}>
                     <td><Severity severity={alert.severity} /></td>
                     <td><button type="button" className="link" onClick={() => open(alert.id)}>{alert.title}</button><br /><small>{alert.ruleId}</small></td>
-                    <td>{alert.userId}</td>
+                    <td>{whoOf(alert)}</td>
                     <td>{alert.nhsNumber ?? ''}</td>
                     <td>{alert.status}</td>
                     <td>{alert.assignee ?? ''}</td>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, dateInput, startOfDay, when, type Json } from './api.js';
-import { ErrorText, Severity, useRules } from './ui.js';
+import { ErrorText, Severity, useRules, whoOf } from './ui.js';
 
 /** The rule catalogue (GET /v1/rules) and a backtest: what a rule would have raised over a period, recording nothing. */
 export function Rules() {
@@ -79,7 +79,7 @@ function Backtest({ rules, ruleId, setRuleId }: { rules: Json[]; ruleId: string;
               <tbody>{result.alerts.map((alert: Json, i: number) => (
                 <tr key={alert.id ?? i}>
                   <td><Severity severity={alert.severity} /></td><td>{alert.title}<br /><small>{alert.explanation?.text}</small></td>
-                  <td>{alert.userId ?? ''}</td><td>{alert.nhsNumber ?? ''}</td><td>{alert.organisation}</td><td>{alert.eventCount}</td>
+                  <td>{whoOf(alert)}</td><td>{alert.nhsNumber ?? ''}</td><td>{alert.organisation}</td><td>{alert.eventCount}</td>
                   <td>{when(alert.firstSeenAt)} to {when(alert.lastSeenAt)}</td>
                 </tr>
               ))}</tbody>

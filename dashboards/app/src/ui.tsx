@@ -21,6 +21,13 @@ export function conflictOr(failure: unknown, what: string): unknown {
   return failure;
 }
 
+/** Who an alert is about, in words: its user, or a team and the users behind a team alert. */
+export function whoOf(alert: Json): string {
+  if (alert.userId) return alert.userId;
+  if (alert.team) return `team ${alert.team}${alert.users?.length ? ` (${(alert.users as string[]).join(', ')})` : ''}`;
+  return '';
+}
+
 export function Severity({ severity }: { severity: string }) {
   return <span className={`sev sev-${severity}`}>{severity}</span>;
 }

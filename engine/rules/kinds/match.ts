@@ -34,19 +34,27 @@ export const matchParamsSchema = {
   },
 } as const;
 
-/** The subject of a per-event match: the user (and the patient unless the rule is about the user alone). */
+/**
+ * The subject of a per-event match: the user (and the patient unless the rule is about the user
+ * alone); for `team-patient`, the user's team (the staff record's word first, as in explaining
+ * the access) and the patient, or the user and the patient when no team is known.
+ */
 export function subjectOf(input: RuleInput, subject: RuleSubject): RuleMatch['subject'] {
   const { event } = input;
   if (subject === 'system') return { organisation: event.organisation, system: event.system };
   if (subject === 'user') return { organisation: event.organisation, userId: event.user.id };
+  const team = subject === 'team-patient' ? input.staff?.team ?? event.user.team : undefined;
+  if (team !== undefined) return { organisation: event.organisation, team, nhsNumber: event.patient.nhsNumber };
   return { organisation: event.organisation, userId: event.user.id, nhsNumber: event.patient.nhsNumber };
 }
 
 /** One match per access (the alert store merges matches of the same subject into one alert). */
 export function perEventMatch(input: RuleInput, definition: RuleDefinition, text: string, extra: Partial<RuleMatch> = {}): RuleMatch {
   const at = new Date(input.at).toISOString();
+  const subject = subjectOf(input, definition.subject);
   return {
-    subject: subjectOf(input, definition.subject),
+    subject,
+    ...(subject.team !== undefined ? { users: [input.event.user.id] } : {}),
     evidence: [evidenceOf(input)],
     explanation: { text, details: { facts: trueFacts(input), action: input.event.action } },
     firstSeenAt: at,

@@ -261,7 +261,7 @@ export async function recordAlerts(connection: DuckDBConnection, index: OpenAler
 
 /** Filters of an AlertQuery that compare a column with a value. */
 const EQUAL_FILTERS = [
-  ['status', 'status'], ['rule_id', 'ruleId'], ['severity', 'severity'], ['user_id', 'userId'], ['nhs_number', 'nhsNumber'],
+  ['status', 'status'], ['rule_id', 'ruleId'], ['severity', 'severity'], ['nhs_number', 'nhsNumber'],
   ['organisation', 'organisation'], ['raises', 'raises'],
 ] as const satisfies readonly (readonly [string, keyof AlertFilter])[];
 
@@ -285,6 +285,11 @@ function alertConditions(query: AlertFilter): { where: string[]; params: Record<
     if (value === undefined) continue;
     where.push(`${column} = $${field}`);
     params[field] = value;
+  }
+  if (query.userId !== undefined) {
+    // Their own alerts, and the team alerts (no user of their own) naming them among their users.
+    where.push(`(user_id = $userId OR (user_id IS NULL AND list_contains(from_json(json_extract(alert, '$.users'), '["VARCHAR"]'), $userId)))`);
+    params.userId = query.userId;
   }
   if (query.from !== undefined) { where.push('last_seen_at >= $from::TIMESTAMPTZ'); params.from = query.from; }
   if (query.to !== undefined) { where.push('first_seen_at < $to::TIMESTAMPTZ'); params.to = query.to; }

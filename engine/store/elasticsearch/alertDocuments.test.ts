@@ -229,8 +229,10 @@ describe('reading alerts through the client', () => {
       track_total_hits: false,
       query: { bool: { filter: [
         { terms: { organisation: ['A81001', 'RRK'] } }, { term: { status: 'open' } }, { term: { ruleId: 'co-worker-record' } },
-        { term: { severity: 'medium' } }, { term: { userId: 'G1234567' } }, { term: { nhsNumber: '9434765919' } },
+        { term: { severity: 'medium' } }, { term: { nhsNumber: '9434765919' } },
         { term: { organisation: 'A81001' } }, { term: { raises: 'alert' } },
+        // The user's own alerts and the team alerts naming them.
+        { bool: { should: [{ term: { userId: 'G1234567' } }, { term: { users: 'G1234567' } }], minimum_should_match: 1 } },
         { range: { lastSeenAt: { gte: '2026-11-20T00:00:00Z' } } }, { range: { firstSeenAt: { lt: '2026-11-21T00:00:00+01:00' } } },
       ] } },
       sort: [{ lastSeenAt: { order: 'desc' } }, { id: { order: 'desc' } }],

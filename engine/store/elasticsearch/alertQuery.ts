@@ -15,7 +15,7 @@ import { MAX_HITS } from './referenceDocuments.js';
  */
 
 /** Fields of an AlertQuery matched exactly, each a keyword field of the same name. */
-const EXACT_FILTERS = ['status', 'ruleId', 'severity', 'userId', 'nhsNumber', 'organisation', 'raises'] as const satisfies readonly (keyof AlertFilter)[];
+const EXACT_FILTERS = ['status', 'ruleId', 'severity', 'nhsNumber', 'organisation', 'raises'] as const satisfies readonly (keyof AlertFilter)[];
 
 /** The filters of a query; `organisations` (the caller's scope) is always applied. */
 export function alertFilters(query: AlertFilter): estypes.QueryDslQueryContainer[] {
@@ -23,6 +23,10 @@ export function alertFilters(query: AlertFilter): estypes.QueryDslQueryContainer
   for (const field of EXACT_FILTERS) {
     const value = query[field];
     if (value !== undefined) filters.push({ term: { [field]: value } });
+  }
+  // A user's alerts: their own, and the team alerts naming them among their users.
+  if (query.userId !== undefined) {
+    filters.push({ bool: { should: [{ term: { userId: query.userId } }, { term: { users: query.userId } }], minimum_should_match: 1 } });
   }
   if (query.from !== undefined) filters.push({ range: { lastSeenAt: { gte: query.from } } });
   if (query.to !== undefined) filters.push({ range: { firstSeenAt: { lt: query.to } } });

@@ -238,12 +238,19 @@ describe('setting up and checking the cluster', () => {
       'PUT /_index_template/aw-test-alerts',
       'PUT /_index_template/aw-test-suppressions',
       'PUT /_index_template/aw-test-incidents',
+      'PUT /aw-test-alerts/_mapping',
     ]);
     expect(server.requests[0].lines[0].policy.phases.delete).toBeDefined();
     const events = server.requests[1].lines[0];
     expect(events.index_patterns).toEqual(['aw-test-events-*']);
     expect(events.template.mappings.dynamic).toBe('strict');
     expect(events.template.settings.index.translog.durability).toBe('request');
+    // An alerts index an earlier version made is given the fields added since, if it exists.
+    const mapping = server.requests[11];
+    expect(mapping.query.get('ignore_unavailable')).toBe('true');
+    expect(mapping.query.get('allow_no_indices')).toBe('true');
+    expect(mapping.lines[0].properties.team).toEqual({ type: 'keyword' });
+    expect(mapping.lines[0].properties.users).toEqual({ type: 'keyword' });
   });
 
   it('pings the node', async () => {

@@ -97,9 +97,16 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
     async init() {
       // Both calls replace what is there, so init can run at every start.
       await client.ilm.putLifecycle({ name: names.eventsRetentionPolicy, policy: eventsRetentionPolicyFor(names) });
-      for (const [name, template] of indexTemplatesFor(names)) {
+      const templates = indexTemplatesFor(names);
+      for (const [name, template] of templates) {
         await client.indices.putIndexTemplate({ name, ...template });
       }
+      // An alerts index made by an earlier version takes the fields added since (its mapping is
+      // strict); a mapping update may only add, and putting fields as they are changes nothing.
+      await client.indices.putMapping({
+        index: names.alerts, ignore_unavailable: true, allow_no_indices: true,
+        properties: templates.get(names.alerts)!.template!.mappings!.properties!,
+      });
     },
 
     async ping() {

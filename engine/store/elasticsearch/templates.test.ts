@@ -53,7 +53,7 @@ const relationshipFields: Record<keyof Relationship, true> = {
 const addressPaths = Object.keys(addressFields).map((field) => `address.${field}`);
 
 const alertFields: Record<Exclude<keyof Alert, 'explanation' | 'evidence' | 'resolution' | 'history'>, true> = {
-  id: true, ruleId: true, title: true, severity: true, status: true, raises: true, organisation: true, userId: true, nhsNumber: true,
+  id: true, ruleId: true, title: true, severity: true, status: true, raises: true, organisation: true, userId: true, team: true, users: true, nhsNumber: true,
   system: true, firstSeenAt: true, lastSeenAt: true, eventCount: true, score: true, createdAt: true, updatedAt: true, version: true,
   assignee: true,
 };
