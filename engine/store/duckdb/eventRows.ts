@@ -57,8 +57,15 @@ export function epochMicros(iso: string): number {
  */
 export function eventRowsOf(events: readonly StoredEvent[], parsedFromCanonical = false): EventRows {
   const rows = emptyRows();
+  // A batch's events share one receivedAt: worked out once, not once per event.
+  let received: string | undefined;
+  let receivedMicros = 0;
   for (const stored of events) {
     const { event } = stored;
+    if (stored.receivedAt !== received) {
+      received = stored.receivedAt;
+      receivedMicros = epochMicros(received);
+    }
     rows.docId.push(stored.docId);
     rows.system.push(event.system);
     rows.id.push(event.id);
@@ -67,7 +74,7 @@ export function eventRowsOf(events: readonly StoredEvent[], parsedFromCanonical 
     rows.userId.push(event.user.id);
     rows.nhsNumber.push(event.patient.nhsNumber);
     rows.action.push(event.action);
-    rows.receivedAt.push(epochMicros(stored.receivedAt));
+    rows.receivedAt.push(receivedMicros);
     rows.batchId.push(stored.batchId);
     rows.sha256.push(stored.sha256);
     rows.event.push(parsedFromCanonical ? JSON.stringify(event) : canonicalJson(event));
