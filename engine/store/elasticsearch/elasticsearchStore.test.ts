@@ -238,6 +238,7 @@ describe('setting up and checking the cluster', () => {
       'PUT /_index_template/aw-test-alerts',
       'PUT /_index_template/aw-test-suppressions',
       'PUT /_index_template/aw-test-incidents',
+      'HEAD /aw-test-alerts',
       'PUT /aw-test-alerts/_mapping',
     ]);
     expect(server.requests[0].lines[0].policy.phases.delete).toBeDefined();
@@ -245,12 +246,17 @@ describe('setting up and checking the cluster', () => {
     expect(events.index_patterns).toEqual(['aw-test-events-*']);
     expect(events.template.mappings.dynamic).toBe('strict');
     expect(events.template.settings.index.translog.durability).toBe('request');
-    // An alerts index an earlier version made is given the fields added since, if it exists.
-    const mapping = server.requests[11];
-    expect(mapping.query.get('ignore_unavailable')).toBe('true');
-    expect(mapping.query.get('allow_no_indices')).toBe('true');
+    // An alerts index an earlier version made is given the fields added since.
+    const mapping = server.requests[12];
     expect(mapping.lines[0].properties.team).toEqual({ type: 'keyword' });
     expect(mapping.lines[0].properties.users).toEqual({ type: 'keyword' });
+  });
+
+  it('puts no mapping when there is no alerts index yet (the template makes it)', async () => {
+    server = await ElasticsearchLikeServer.start((request) => (request.method === 'HEAD' ? { status: 404 } : { body: { acknowledged: true } }), fixtures);
+    store = createElasticsearchStore({ node: server.url, indexPrefix: 'aw-test' });
+    await store.init();
+    expect(server.requests.map((request) => `${request.method} ${request.path}`).slice(-2)).toEqual(['PUT /_index_template/aw-test-incidents', 'HEAD /aw-test-alerts']);
   });
 
   it('pings the node', async () => {

@@ -103,10 +103,9 @@ export function createElasticsearchStore(options: ElasticsearchStoreOptions): El
       }
       // An alerts index made by an earlier version takes the fields added since (its mapping is
       // strict); a mapping update may only add, and putting fields as they are changes nothing.
-      await client.indices.putMapping({
-        index: names.alerts, ignore_unavailable: true, allow_no_indices: true,
-        properties: templates.get(names.alerts)!.template!.mappings!.properties!,
-      });
+      if (await client.indices.exists({ index: names.alerts })) {
+        await client.indices.putMapping({ index: names.alerts, properties: templates.get(names.alerts)!.template!.mappings!.properties! });
+      }
     },
 
     async ping() {
