@@ -46,7 +46,7 @@ export const caldicottReportSchema = {
         },
         bySeverity: counts('Alerts by severity.'),
         byOrganisation: counts('Alerts by organisation.'),
-        byRoleClass: counts('Alerts by the role class of the user (from the staff record; unknown when there is none).'),
+        byRoleClass: counts('Alerts by the role class of the user (from the staff record; for a team alert the class its users share, mixed when they differ; unknown when there is no staff record).'),
         byStatus: counts('Alerts by status now.'),
       },
     },

@@ -115,6 +115,28 @@ describe('the Caldicott report', () => {
     expect(april.alerts.total).toBe(0);
   });
 
+  it('counts a team\'s alert under the role class its users share, or mixed when they differ', async () => {
+    await ok('POST', '/v1/reference/staff', ADMIN_TOKEN, [
+      { userId: 'T1', organisation: 'RRK', name: 'Tess', surname: 'Lane', role: 'R8003', roleClass: 'non-clinical', team: 'DESK', start: '2020-01-01' },
+      { userId: 'T2', organisation: 'RRK', name: 'Tom', surname: 'Reed', role: 'R8003', roleClass: 'non-clinical', team: 'DESK', start: '2020-01-01' },
+      { userId: 'T3', organisation: 'RRK', name: 'Ty', surname: 'Moss', role: 'R0260', roleClass: 'clinical', team: 'DESK', start: '2020-01-01' },
+    ], 202);
+    const pas = await t.sourceKey('pas-2', ['RRK']);
+    const at = (id: string, user: string, nhsNumber: string, occurredAt: string) => accessEvent({
+      id, system: 'pas-2', organisation: 'RRK', user: { id: user, role: 'R8003' }, patient: { nhsNumber }, occurredAt,
+    });
+    await ok('POST', '/v1/access-events', pas, [
+      at('d1', 'T1', NEIGHBOUR, '2025-03-07T10:00:00Z'), at('d2', 'T2', NEIGHBOUR, '2025-03-07T10:05:00Z'),
+      at('d3', 'T1', REGISTERED, '2025-03-07T11:00:00Z'), at('d4', 'T3', REGISTERED, '2025-03-07T11:05:00Z'),
+    ], 202);
+    const { alerts } = await ok('GET', `/v1/alerts?rule=${UNEXPLAINED}&organisation=RRK&limit=100`, rita);
+    expect(alerts.filter((alert: Json) => alert.team === 'DESK').map((alert: Json) => alert.users)).toEqual(expect.arrayContaining([['T1', 'T2'], ['T1', 'T3']]));
+    const report = await ok('GET', `/v1/reports/caldicott?${MARCH}`, rita);
+    // N7's alert (clinical), DESK's about the neighbour (non-clinical), DESK's about the registered patient (mixed).
+    expect(report.alerts.byRoleClass).toMatchObject({ clinical: 1, 'non-clinical': 1, mixed: 1 });
+    expect(report.alerts.byRoleClass.unknown ?? 0).toBe(0);
+  });
+
   it('gives a CSV with a block per table, including a row per rule, readable by a CSV parser', async () => {
     await triage();
     const response = await send('GET', `/v1/reports/caldicott?${MARCH}`, gus, undefined, 'text/csv');

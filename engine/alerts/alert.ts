@@ -255,6 +255,11 @@ function unionOfUsers(known: readonly string[], more: readonly string[]): string
   return users;
 }
 
+/** The users an alert is about: its user, or a team alert's users; none for a system's alert. */
+export function usersOf(alert: Pick<Alert, 'userId' | 'users'>): readonly string[] {
+  return alert.userId !== undefined ? [alert.userId] : alert.users ?? [];
+}
+
 /** Whether an alert is about this user: theirs, or a team alert naming them among its users. */
 export function concernsUser(alert: Pick<Alert, 'userId' | 'users'>, userId: string): boolean {
   return alert.userId === userId || (alert.users?.includes(userId) ?? false);

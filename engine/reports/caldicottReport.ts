@@ -1,4 +1,4 @@
-import { ALERT_STATUSES, DISMISSAL_REASONS, SEVERITIES, type Alert } from '../alerts/alert.js';
+import { ALERT_STATUSES, DISMISSAL_REASONS, usersOf, SEVERITIES, type Alert } from '../alerts/alert.js';
 import { userRisk } from '../alerts/userRisk.js';
 import type { EventFigures } from '../store/port.js';
 
@@ -115,7 +115,7 @@ export function caldicottReport(input: CaldicottReportInput): CaldicottReport {
   const users = new Map<string, { userId: string; organisation: string; alerts: Alert[] }>();
   for (const alert of input.riskAlerts) {
     // A team's alert about one patient counts for each of the users it names.
-    for (const userId of alert.userId ? [alert.userId] : alert.users ?? []) {
+    for (const userId of usersOf(alert)) {
       const key = `${alert.organisation} ${userId}`;
       const user = users.get(key) ?? { userId, organisation: alert.organisation, alerts: [] };
       user.alerts.push(alert);

@@ -1,4 +1,4 @@
-import { ALERT_STATUSES, type Alert } from '../alerts/alert.js';
+import { ALERT_STATUSES, usersOf, type Alert } from '../alerts/alert.js';
 import { SELF_AUDIT_SYSTEM } from '../events/accessEvent.js';
 import { OPEN_STATUSES } from '../alerts/triage.js';
 import { SIGNAL_DAYS } from '../alerts/userRisk.js';
@@ -112,16 +112,31 @@ async function readIncidents(store: Store, request: CaldicottReportRequest): Pro
   return { incidents, truncated: cursor !== undefined };
 }
 
-/** The role class of each alert's user, from one staff lookup, by `organisation userId`. */
+/** The role class of each alert's users, from one staff lookup, by `organisation userId`. */
 async function roleClasses(store: Store, alerts: readonly Alert[]): Promise<Map<string, string>> {
   const keys = new Map<string, StaffKey>();
   for (const alert of alerts) {
-    if (alert.userId === undefined) continue;
-    const key = { userId: alert.userId, organisation: alert.organisation };
-    keys.set(staffKey(key), key);
+    for (const userId of usersOf(alert)) {
+      const key = { userId, organisation: alert.organisation };
+      keys.set(staffKey(key), key);
+    }
   }
   const staff = keys.size === 0 ? [] : await store.findStaff([...keys.values()]);
   return new Map(staff.map(({ record }) => [staffKey(record), record.roleClass]));
+}
+
+/**
+ * An alert's role class: its user's, or the one a team alert's users share; `mixed` when they
+ * differ; none when no staff record is known for any of them.
+ */
+function roleClassOfAlert(alert: Alert, known: ReadonlyMap<string, string>): string | undefined {
+  const classes = new Set<string>();
+  for (const userId of usersOf(alert)) {
+    const roleClass = known.get(staffKey({ userId, organisation: alert.organisation }));
+    if (roleClass !== undefined) classes.add(roleClass);
+  }
+  if (classes.size > 1) return 'mixed';
+  return classes.values().next().value;
 }
 
 /** Reads the period's figures from the store and makes the Caldicott report of them. */
@@ -137,7 +152,7 @@ export async function readCaldicottReport(store: Store, request: CaldicottReport
   const roleClassOf = await roleClasses(store, period.alerts);
   const report = caldicottReport({
     from, to, organisations, accesses, alerts: period.alerts, riskAlerts: risk.alerts, incidents: incidents.incidents, now,
-    roleClassOf: (alert) => (alert.userId === undefined ? undefined : roleClassOf.get(staffKey({ userId: alert.userId, organisation: alert.organisation }))),
+    roleClassOf: (alert) => roleClassOfAlert(alert, roleClassOf),
   });
   const truncated: TruncatedPart[] = [];
   if (period.truncated) truncated.push('alerts');
