@@ -24,7 +24,7 @@ export function formatBacktest(result: BacktestResult): string {
       + `would raise ${result.alerts.length} alert${result.alerts.length === 1 ? '' : 's'}. Nothing was recorded.`,
   ];
   for (const alert of result.alerts) {
-    const who = [alert.organisation, alert.userId && `user ${alert.userId}`, alert.nhsNumber && `patient ${alert.nhsNumber}`, alert.system && `system ${alert.system}`].filter(Boolean).join(', ');
+    const who = [alert.organisation, alert.userId && `user ${alert.userId}`, alert.team && `team ${alert.team} (${(alert.users ?? []).join(', ')})`, alert.nhsNumber && `patient ${alert.nhsNumber}`, alert.system && `system ${alert.system}`].filter(Boolean).join(', ');
     lines.push(`  ${alert.severity.padEnd(8)} ${who}: ${alert.eventCount} event${alert.eventCount === 1 ? '' : 's'}, ${alert.firstSeenAt} to ${alert.lastSeenAt}. ${alert.explanation.text}`);
   }
   return lines.join('\n');

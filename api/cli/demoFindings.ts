@@ -117,7 +117,7 @@ export async function escalateToIncident(url: string, officerToken: string, aler
     resolution: { note: 'Demo: the user confirmed no care reason for these accesses.' },
   });
   const incident = await askServer(url, officerToken, 'POST', '/v1/incidents', {
-    title: `${alert.title} by ${alert.userId ?? `team ${alert.team}`}`,
+    title: `${alert.title} by ${alert.userId ?? (alert.team ? `team ${alert.team}` : `system ${alert.system}`)}`,
     description: `Opened by accesswatch demo from alert ${alert.id} (${alert.ruleId}), confirmed by the IG officer.`,
     alertIds: [alert.id],
   });
