@@ -30,6 +30,8 @@ export interface DemoAlert {
   userId?: string;
   team?: string;
   users?: string[];
+  /** For an alert about a source system (an audit gap). */
+  system?: string;
   eventCount: number;
   version: number;
   explanation: { text: string };
