@@ -51,6 +51,7 @@ describe('the rule catalogue', () => {
             for (const key of ['userId', 'team', 'users', 'nhsNumber', 'system', 'severity', 'raises', 'eventCount'] as const) {
               if (testCase.expect.some((e) => e[key] !== undefined)) (shown as Record<string, unknown>)[key] = alert[key];
             }
+            if (testCase.expect.some((e) => e.text !== undefined)) shown.text = alert.explanation.text;
             return shown;
           });
           expect(alerts.every((alert) => alert.ruleId === id)).toBe(true);

@@ -50,6 +50,8 @@ export interface ExpectedAlert {
   severity?: string;
   raises?: string;
   eventCount?: number;
+  /** The alert's text (its explanation's first sentence) as an IG officer reads it. */
+  text?: string;
 }
 
 export interface FixtureFile {

@@ -9,6 +9,11 @@ export interface UnexplainedParams {
   except?: Condition;
   /** The alert's first sentence, with `{field.path}` placeholders. */
   text: string;
+  /**
+   * For an alert about a team (subject `team-patient`): the text instead of `text`, since the
+   * alert gathers several users' accesses; `{team}` is the team, other placeholders as in `text`.
+   */
+  teamText?: string;
 }
 
 /**
@@ -26,6 +31,7 @@ export const unexplainedKind: RuleKind = {
     properties: {
       except: { $ref: 'condition', description: 'Accesses this rule does not judge.' },
       text: { type: 'string', minLength: 1, description: 'The alert text; {field.path} placeholders are filled from the access.' },
+      teamText: { type: 'string', minLength: 1, description: 'The alert text when the alert is about a team (subject team-patient); {team} is the team.' },
     },
   },
   compile(definition: RuleDefinition): CompiledRule {
@@ -37,7 +43,11 @@ export const unexplainedKind: RuleKind = {
         const matches: RuleMatch[] = [];
         for (const input of inputs) {
           if (input.explanation.explained || excepted(input)) continue;
-          const match = perEventMatch(input, definition, fillTemplate(params.text, input));
+          const match = perEventMatch(input, definition, '');
+          const { team } = match.subject;
+          match.explanation.text = team !== undefined && params.teamText !== undefined
+            ? fillTemplate(params.teamText.replaceAll('{team}', team.replaceAll('{', '(').replaceAll('}', ')')), input)
+            : fillTemplate(params.text, input);
           match.explanation = {
             ...match.explanation,
             checked: input.explanation.checked,
