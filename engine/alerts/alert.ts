@@ -262,7 +262,7 @@ export function usersOf(alert: Pick<Alert, 'userId' | 'users'>): readonly string
 
 /** Whether an alert is about this user: theirs, or a team alert naming them among its users. */
 export function concernsUser(alert: Pick<Alert, 'userId' | 'users'>, userId: string): boolean {
-  return alert.userId === userId || (alert.users?.includes(userId) ?? false);
+  return usersOf(alert).includes(userId);
 }
 
 function uniqueEvidence(evidence: EvidenceRef[]): EvidenceRef[] {

@@ -60,6 +60,23 @@ describe('loading rule files', () => {
     expect(error.problems).toEqual(['params.text: {user.password} is not a field rules may use']);
   });
 
+  it('lets a team alert\'s wording name the team, and refuses any other placeholder there', () => {
+    const unexplained = (teamText: string) => `id: AW-LR-901
+title: Unexplained
+severity: medium
+kind: unexplained
+subject: team-patient
+rationale: Need to know.
+params:
+  text: "{event.user.id} opened a record."
+  teamText: "${teamText}"
+`;
+    const [rule] = readRules(rulesFolder({ 'legitimate-relationship/u.yaml': unexplained('Staff of team {team} opened a record.') }));
+    expect(rule).toMatchObject({ id: 'AW-LR-901', subject: 'team-patient' });
+    const error = loadError({ 'legitimate-relationship/u.yaml': unexplained('Staff of team {teem} opened a record.') });
+    expect(error.problems).toEqual(['params.teamText: {teem} is not a field rules may use']);
+  });
+
   it('refuses a kind parameter the kind does not take', () => {
     const error = loadError({ 'inappropriate-access/own.yaml': `${GOOD}  threshold: 3\n` });
     expect(error.problems).toContain('params: has an unknown field "threshold"');

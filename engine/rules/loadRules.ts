@@ -82,10 +82,11 @@ export function readRuleFile(path: string, root: string, override?: RuleOverride
   if (!(RULE_FAMILIES as readonly string[]).includes(family)) {
     problems.push(`(file) must be in a family folder: ${RULE_FAMILIES.join(', ')}`);
   }
-  for (const key of ['text'] as const) {
+  // Alert wording: `teamText` may also name the team an alert is about.
+  for (const [key, named] of [['text', []], ['teamText', ['team']]] as const) {
     const template = (candidate.params as Record<string, unknown> | undefined)?.[key];
     if (typeof template === 'string') {
-      for (const unknown of unknownPlaceholders(template)) problems.push(`params.${key}: {${unknown}} is not a field rules may use`);
+      for (const unknown of unknownPlaceholders(template, named)) problems.push(`params.${key}: {${unknown}} is not a field rules may use`);
     }
   }
   if (problems.length > 0) throw new RuleFileError(name, problems);

@@ -9,14 +9,15 @@ import type { RuleInput } from '../ruleKind.js';
 
 const PLACEHOLDER = /\{([a-zA-Z.]+)\}/g;
 
-/** Placeholders in a template that are not fields (empty when the template is good). */
-export function unknownPlaceholders(template: string): string[] {
-  const known = new Set<string>(FIELD_PATHS);
+/** Placeholders in a template that are neither fields nor `named` (empty when the template is good). */
+export function unknownPlaceholders(template: string, named: readonly string[] = []): string[] {
+  const known = new Set<string>([...FIELD_PATHS, ...named]);
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((path) => !known.has(path));
 }
 
-export function fillTemplate(template: string, input: RuleInput): string {
-  return template.replace(PLACEHOLDER, (_, path: string) => fieldText(input, path as FieldPath) ?? 'unknown');
+/** The template with each placeholder filled: a `named` value (e.g. `{team}`), else the access's field. */
+export function fillTemplate(template: string, input: RuleInput, named: Readonly<Record<string, string>> = {}): string {
+  return template.replace(PLACEHOLDER, (_, path: string) => (Object.hasOwn(named, path) ? named[path] : fieldText(input, path as FieldPath)) ?? 'unknown');
 }
 
 /** The facts that hold for an access, by name, for an alert's details. */

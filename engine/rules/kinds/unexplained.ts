@@ -46,7 +46,7 @@ export const unexplainedKind: RuleKind = {
           const match = perEventMatch(input, definition, '');
           const { team } = match.subject;
           match.explanation.text = team !== undefined && params.teamText !== undefined
-            ? fillTemplate(params.teamText.replaceAll('{team}', team.replaceAll('{', '(').replaceAll('}', ')')), input)
+            ? fillTemplate(params.teamText, input, { team })
             : fillTemplate(params.text, input);
           match.explanation = {
             ...match.explanation,
