@@ -572,6 +572,29 @@ describe('the dashboards web app', () => {
     await page.close();
   });
 
+  it('shows a team\'s alert with each event\'s user once the events are read', async () => {
+    // Last, so that the other tests' counts do not see it. Two of ward 7 open a stranger's record.
+    const [wardPatient] = strangers(1, 830_000_017);
+    const emis = await t.sourceKey('emis-ward', ['A81001']);
+    await api('POST', '/v1/access-events', emis, [
+      accessEvent({ id: 'ward-1', system: 'emis-ward', user: { id: 'dan', role: 'R8000', team: 'WARD-7' }, patient: { nhsNumber: wardPatient }, occurredAt: minutesAgo(9) }),
+      accessEvent({ id: 'ward-2', system: 'emis-ward', user: { id: 'fay', role: 'R8000', team: 'WARD-7' }, patient: { nhsNumber: wardPatient }, occurredAt: minutesAgo(8) }),
+    ]);
+    const page = await signIn(ola);
+    await page.getByLabel('Patient NHS number').fill(wardPatient);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.locator('tbody tr button').click();
+    await page.getByText(/^Staff of team WARD-7 opened a record at A81001 that no registration or care relationship explains \(the latest: fay\)\.$/).waitFor();
+    const timeline = page.getByRole('list', { name: 'Evidence timeline' });
+    await page.getByRole('button', { name: 'Show what each event was' }).click();
+    await expect.poll(() => timeline.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`first · emis-ward · event ward-1 · view · by dan · patient ${wardPatient} · unexplained$`)),
+      expect.stringMatching(new RegExp(`\\+1 min · emis-ward · event ward-2 · view · by fay · patient ${wardPatient} · unexplained$`)),
+    ]);
+    await page.close();
+  });
+
   it('shows a person of another organisation no alerts', async () => {
     const page = await signIn(eve);
     await page.getByRole('heading', { name: 'Alert queue' }).waitFor();

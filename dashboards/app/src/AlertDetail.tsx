@@ -146,6 +146,9 @@ function Assign({ alert, triage }: { alert: Json; triage: (body: Json) => Promis
   );
 }
 
+/** At most this many pages of 1,000 events are read to find an alert's evidence. */
+const EVIDENCE_PAGES = 10;
+
 /** The evidence in time order, with the gap since the one before: a burst or a pattern shows at a glance. */
 function Evidence({ alert }: { alert: Json }) {
   const evidence: Json[] = alert.evidence;
@@ -157,7 +160,11 @@ function Evidence({ alert }: { alert: Json }) {
     const minutes = Math.round((Date.parse(sorted[i].occurredAt) - Date.parse(sorted[i - 1].occurredAt)) / 60_000);
     return minutes < 60 ? `+${minutes} min` : minutes < 2880 ? `+${Math.round(minutes / 60)} h` : `+${Math.round(minutes / 1440)} days`;
   };
-  /** The stored events behind the references (GET /v1/access-events over the alert's span; audited like any read). */
+  /**
+   * The stored events behind the references (GET /v1/access-events over the alert's span; audited
+   * like any read), page after page until every one is found or EVIDENCE_PAGES pages are read: the
+   * span can hold other events of the user or patient besides the evidence.
+   */
   const readEvents = async () => {
     try {
       const query = new URLSearchParams({
@@ -165,8 +172,18 @@ function Evidence({ alert }: { alert: Json }) {
         ...(alert.userId ? { user: alert.userId } : { patient: alert.nhsNumber }), organisation: alert.organisation, limit: '1000',
         from: sorted[0].occurredAt, to: new Date(Date.parse(sorted.at(-1)!.occurredAt) + 1000).toISOString(),
       });
-      const page = await api.get(`/v1/access-events?${query}`);
-      setEvents(new Map((page.events as Json[]).map((event) => [`${event.system}/${event.id}`, event])));
+      const found = new Map<string, Json>();
+      const wanted = new Set(sorted.map((item) => `${item.system}/${item.id}`));
+      for (let pages = 0; pages < EVIDENCE_PAGES; pages++) {
+        const page = await api.get(`/v1/access-events?${query}`);
+        for (const event of page.events as Json[]) {
+          const key = `${event.system}/${event.id}`;
+          if (wanted.has(key)) found.set(key, event);
+        }
+        if (!page.nextCursor || found.size === wanted.size) break;
+        query.set('cursor', page.nextCursor);
+      }
+      setEvents(found);
       setError(undefined);
     } catch (failure) { setError(failure); }
   };
@@ -174,7 +191,8 @@ function Evidence({ alert }: { alert: Json }) {
     const event = events?.get(`${item.system}/${item.id}`);
     if (!event) return null;
     const what = [event.action, event.recordPart, event.purpose && `for ${event.purpose}`, event.outcome && event.outcome !== 'success' && `(${event.outcome})`].filter(Boolean).join(' ');
-    return <> · {what}{event.patient?.nhsNumber ? ` · patient ${event.patient.nhsNumber}` : ''}{event.workstation ? ` · at ${event.workstation}` : ''}{event.explanation ? ` · ${event.explanation.explained ? 'explained' : 'unexplained'}` : ''}</>;
+    // A team alert names several users: say whose each event was.
+    return <> · {what}{alert.userId ? '' : ` · by ${event.user.id}`}{event.patient?.nhsNumber ? ` · patient ${event.patient.nhsNumber}` : ''}{event.workstation ? ` · at ${event.workstation}` : ''}{event.explanation ? ` · ${event.explanation.explained ? 'explained' : 'unexplained'}` : ''}</>;
   };
   return (
     <div className="card">
