@@ -13,7 +13,9 @@ import { peakResidentBytes } from './processStats.js';
  * Reference lookups at the size of an integrated care system: loads (once, then reuses) generated
  * staff, patients and relationships into a DuckDB file through the store's own upserts, then times
  * the four lookups a batch of events makes (staff by user and organisation, patients, relationships
- * and staff by NHS number) for batches of random keys, and upserts into the full tables.
+ * and staff by NHS number), and patients with their relationships in one lookup (the embedded
+ * store's patient_reference, what explaining a batch uses), for batches of random keys, and upserts
+ * into the full tables.
  * Usage: node --import tsx bench/referenceLookups.ts [--patients N] [--staff N] [--relationships N]
  *        [--keys 1000] [--rounds 50] [--file PATH] [--reload]
  */
@@ -109,6 +111,10 @@ async function main(): Promise<void> {
       patientsByNhsNumber: await time('patients by NHS number', rounds, async () => (await store.findPatients(patients())).length),
       relationshipsByNhsNumber: await time('relationships by NHS number', rounds, async () => (await store.findRelationships(patients())).length),
       staffByNhsNumber: await time('staff by NHS number', rounds, async () => (await store.findStaffByNhsNumbers(patients())).length),
+      patientsAndRelationships: await time('patients with their relationships', rounds, async () => {
+        const found = await store.findPatientsAndRelationships(patients());
+        return found.patients.length + found.relationships.length;
+      }),
     };
     // Upserts into the full tables: 1,000 records replacing stored ones (a later end date), and new ones.
     const upsertRounds = Math.max(5, Math.round(rounds / 5));

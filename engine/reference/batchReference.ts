@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../events/accessEvent.js';
-import type { ReferenceStore } from '../store/port.js';
+import type { PatientsAndRelationships, ReferenceStore } from '../store/port.js';
 import { staffKey, type Patient, type Relationship, type Staff, type StoredPatient, type StoredRelationship, type StoredStaff } from './referenceData.js';
 
 /**
@@ -64,13 +64,21 @@ export async function findBatchReference(accesses: readonly AccessKeys[], store:
     nhsNumbers.add(event.patient.nhsNumber);
   }
   const wanted = [...nhsNumbers];
-  const [staff, patients, relationships, patientsAsStaff] = await Promise.all([
+  const [staff, { patients, relationships }, patientsAsStaff] = await Promise.all([
     staffKeys.size > 0 ? store.findStaff([...staffKeys.values()]) : [],
-    wanted.length > 0 ? store.findPatients(wanted) : [],
-    options.relationships && wanted.length > 0 ? store.findRelationships(wanted) : [],
+    findPatientsOf(store, wanted, options.relationships),
     options.patientsAsStaff && wanted.length > 0 ? store.findStaffByNhsNumbers(wanted) : [],
   ]);
   return { staff, patients, relationships, patientsAsStaff };
+}
+
+/** The patients and, when wanted, their relationships: in one lookup where the store offers it. */
+async function findPatientsOf(store: ReferenceStore, nhsNumbers: string[], withRelationships: boolean): Promise<PatientsAndRelationships> {
+  if (nhsNumbers.length === 0) return { patients: [], relationships: [] };
+  if (!withRelationships) return { patients: await store.findPatients(nhsNumbers), relationships: [] };
+  if (store.findPatientsAndRelationships) return store.findPatientsAndRelationships(nhsNumbers);
+  const [patients, relationships] = await Promise.all([store.findPatients(nhsNumbers), store.findRelationships(nhsNumbers)]);
+  return { patients, relationships };
 }
 
 /** A batch's reference data from what its lookups found. */

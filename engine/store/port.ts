@@ -111,6 +111,11 @@ export interface ReferenceStore {
   /** Every relationship of these patients, whatever its organisation or period. */
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]>;
   /**
+   * Optional: findPatients and findRelationships together, in one lookup, for a store that keeps
+   * each patient beside their relationships (the embedded store); the same records as the two.
+   */
+  findPatientsAndRelationships?(nhsNumbers: string[]): Promise<PatientsAndRelationships>;
+  /**
    * Optional: a batch's lookups and the explanation of each access (in order), done where the
    * reference data is (the embedded store's own thread), so that the patients' relationships,
    * ten or so per access, never cross to the caller. Answers with the explanations and the records
@@ -123,6 +128,12 @@ export interface ReferenceStore {
    * in order, and nothing else. The text crosses to the queue as it is.
    */
   explanationTexts?(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<string[]>;
+}
+
+/** The answer of ReferenceStore.findPatientsAndRelationships. */
+export interface PatientsAndRelationships {
+  patients: StoredPatient[];
+  relationships: StoredRelationship[];
 }
 
 /** How to explain a batch's accesses where its reference data is (ReferenceStore.explainAccesses). */

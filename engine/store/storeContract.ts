@@ -319,6 +319,27 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
         expect(await store.findRelationships(['9449306060'])).toEqual([]);
       });
 
+      it('answers patients with their relationships in one lookup, where it offers that, as the two lookups do', async (context) => {
+        if (!store.findPatientsAndRelationships) return context.skip('this store has no combined lookup');
+        const smith = patient({ flags: ['vip'] });
+        const jones = patient({ nhsNumber: '9434765870', surname: 'Jones' });
+        await store.upsertPatients([smith, jones]);
+        await store.upsertRelationships([relationship(), relationship({ id: 'enc-1', type: 'admission' }), relationship({ nhsNumber: '9449306060' })]);
+        await store.upsertRelationships([relationship({ id: 'enc-1', type: 'admission', end: '2026-03-01' }, received(1))]);
+        await store.upsertPatients([patient({ surname: 'Smyth' }, received(2))]);
+        await visible();
+        const wanted = ['9434765919', '9434765870', '9449306060', '9876543210', '9434765919'];
+        const both = await store.findPatientsAndRelationships(wanted);
+        expect(sorted(both.patients)).toEqual(sorted(await store.findPatients(wanted)));
+        expect(sorted(both.relationships)).toEqual(sorted(await store.findRelationships(wanted)));
+        expect(sorted(both.patients)).toEqual(sorted([patient({ surname: 'Smyth' }, received(2)), jones]));
+        expect(sorted(both.relationships)).toEqual(sorted([
+          relationship(), relationship({ id: 'enc-1', type: 'admission', end: '2026-03-01' }, received(1)), relationship({ nhsNumber: '9449306060' }),
+        ]));
+        expect(await store.findPatientsAndRelationships([])).toEqual({ patients: [], relationships: [] });
+        expect(await store.findPatientsAndRelationships(['9876543210'])).toEqual({ patients: [], relationships: [] });
+      });
+
       it('does nothing for empty batches and finds nothing for empty lookups', async () => {
         await store.upsertStaff([]);
         await store.upsertPatients([]);

@@ -103,6 +103,27 @@ describe('the embedded store opening a file written before', () => {
     await store.close();
   });
 
+  it('fills the table of patients with their relationships from the patients and relationships it holds', async () => {
+    const path = join(dir, 'old-reference.duckdb');
+    const at = '2026-11-20T09:00:00.000Z';
+    const smith = { nhsNumber: '9434765919', surname: 'Smith' };
+    const onlyRelated = { nhsNumber: '9434765870', organisation: 'RRK', type: 'referral', start: '2026-01-01' };
+    const registration = { nhsNumber: '9434765919', organisation: 'A81001', type: 'registration', start: '2020-01-01' };
+    const admission = { ...registration, id: 'enc-1', organisation: 'RRK', type: 'admission' };
+    const store = new DuckdbStore({ path });
+    await store.init();
+    await store.upsertPatients([{ record: smith, receivedAt: at }] as never);
+    await store.upsertRelationships([registration, admission, onlyRelated].map((record) => ({ record, receivedAt: at })) as never);
+    await store.close();
+    await onFile(path, 'DROP TABLE patient_reference');
+    const reopened = new DuckdbStore({ path });
+    await reopened.init();
+    const found = await reopened.findPatientsAndRelationships(['9434765919', '9434765870']);
+    expect(found.patients).toEqual([{ record: smith, receivedAt: at }]);
+    expect(found.relationships.map(({ record }) => record).sort((a, b) => a.type.localeCompare(b.type))).toEqual([admission, onlyRelated, registration]);
+    await reopened.close();
+  });
+
   it('reads alerts that kept their evidence inside the alert, and merges new evidence into them', async () => {
     const path = join(dir, 'old-alerts.duckdb');
     const ref = (id: string, minute: number) => ({ docId: eventDocId('emis-a81001', id), system: 'emis-a81001', id, occurredAt: `2026-11-20T09:0${minute}:00Z` });

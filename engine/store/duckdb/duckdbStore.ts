@@ -9,7 +9,7 @@ import type { StaffKey, StoredPatient, StoredRelationship, StoredStaff } from '.
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, Source, Store } from '../port.js';
+import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, PatientsAndRelationships, Person, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
 import { explainWithLookups } from '../../explain/explainBatch.js';
@@ -358,6 +358,10 @@ export class DuckdbStore implements Store {
 
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> {
     return reference.findRelationships(this.read, nhsNumbers);
+  }
+
+  findPatientsAndRelationships(nhsNumbers: string[]): Promise<PatientsAndRelationships> {
+    return reference.findPatientsAndRelationships(this.read, nhsNumbers);
   }
 
   /** Lookups and explanation here, beside the data (see ReferenceStore.explainAccesses). */

@@ -7,7 +7,7 @@ import { eventRowsOf, explainingRequestOf, packedBuffers, packRows, unpackTexts,
 import type { Alert, AlertUpdate, Suppression } from '../../alerts/alert.js';
 import type { RecordedAlerts } from '../../alerts/openAlerts.js';
 import type { AlertChange, AlertChangeOutcome } from '../../alerts/triage.js';
-import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, Person, PersonRole, Source, Store } from '../port.js';
+import type { ExplainAccessesOptions, ExplainedAccesses, ExplainedInsert, AlertCountQuery, AlertCounts, AlertPage, AlertQuery, EventFigures, EventFiguresQuery, EventPage, EventQuery, IncidentPage, IncidentQuery, IncidentUpdate, InsertResult, PatientsAndRelationships, Person, PersonRole, Source, Store } from '../port.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { AccessToExplain } from '../../explain/explainAccess.js';
 import type { StoreReply, StoreRequest } from './storeThread.js';
@@ -111,6 +111,9 @@ export class ThreadedDuckdbStore implements Store {
   findStaffByNhsNumbers(nhsNumbers: string[]): Promise<StoredStaff[]> { return this.call('findStaffByNhsNumbers', [nhsNumbers]); }
   findPatients(nhsNumbers: string[]): Promise<StoredPatient[]> { return this.call('findPatients', [nhsNumbers]); }
   findRelationships(nhsNumbers: string[]): Promise<StoredRelationship[]> { return this.call('findRelationships', [nhsNumbers]); }
+  findPatientsAndRelationships(nhsNumbers: string[]): Promise<PatientsAndRelationships> {
+    return this.call('findPatientsAndRelationships', [nhsNumbers]);
+  }
   async explainAccesses(accesses: AccessToExplain[], options: ExplainAccessesOptions): Promise<ExplainedAccesses> {
     return JSON.parse(await this.call<string>('explainAccessesText', [], JSON.stringify({ accesses, options }))) as ExplainedAccesses;
   }
