@@ -121,6 +121,14 @@ describe('the embedded store opening a file written before', () => {
     const found = await reopened.findPatientsAndRelationships(['9434765919', '9434765870']);
     expect(found.patients).toEqual([{ record: smith, receivedAt: at }]);
     expect(found.relationships.map(({ record }) => record).sort((a, b) => a.type.localeCompare(b.type))).toEqual([admission, onlyRelated, registration]);
+    // Kept up by upserts after the fill, a row per patient still.
+    const later = '2026-11-21T09:00:00.000Z';
+    await reopened.upsertPatients([{ record: { ...smith, surname: 'Smyth' }, receivedAt: later }] as never);
+    await reopened.upsertRelationships([{ record: { ...admission, end: '2026-03-01' }, receivedAt: later }] as never);
+    const after = await reopened.findPatientsAndRelationships(['9434765919']);
+    expect(after.patients).toEqual([{ record: { ...smith, surname: 'Smyth' }, receivedAt: later }]);
+    expect(after.relationships.map(({ record }) => record.type).sort()).toEqual(['admission', 'registration']);
+    expect(after.relationships.find(({ record }) => record.type === 'admission')).toEqual({ record: { ...admission, end: '2026-03-01' }, receivedAt: later });
     await reopened.close();
   });
 

@@ -1,4 +1,4 @@
-import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { LIST, UBIGINT, VARCHAR, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 import {
   lastByKey, relationshipKey, staffKey, type Patient, type Relationship, type Staff, type StaffKey, type Stored,
   type StoredPatient, type StoredRelationship, type StoredStaff,
@@ -60,11 +60,19 @@ LEFT JOIN (SELECT nhs_number, string_agg(${STORED_JSON}, ',') AS stored FROM rel
 
 /** Every patient_reference row, from the two tables (once, for a file written before the table existed). */
 const BUILD_PATIENT_REFERENCE = `
-INSERT INTO patient_reference (nhs_number, patient, relationships)
+INSERT INTO patient_reference_building (nhs_number, patient, relationships)
 SELECT coalesce(p.nhs_number, r.nhs_number), p.stored, r.stored
-FROM (SELECT nhs_number, ${STORED_JSON} AS stored FROM patients) p
-FULL OUTER JOIN (SELECT nhs_number, string_agg(${STORED_JSON}, ',') AS stored FROM relationships GROUP BY nhs_number) r
+FROM (SELECT nhs_number, ${STORED_JSON} AS stored FROM patients WHERE hash(nhs_number) % $parts = $part) p
+FULL OUTER JOIN (SELECT nhs_number, string_agg(${STORED_JSON}, ',') AS stored FROM relationships
+  WHERE hash(nhs_number) % $parts = $part GROUP BY nhs_number) r
   ON p.nhs_number = r.nhs_number`;
+
+/**
+ * BUILD_PATIENT_REFERENCE runs in this many parts, each for the NHS numbers of one hash bucket, so
+ * that DuckDB groups a part of the relationships at a time: in one go, 10M relationships took up to
+ * 10.6 GiB of memory.
+ */
+const BUILD_PARTS = 8;
 
 /**
  * An ART index on the column relationships are looked up by (patients are looked up by their
@@ -108,7 +116,16 @@ export async function upgradeReferenceTables(connection: DuckDBConnection): Prom
   await connection.run(REFERENCE_INDEXES);
   const state = await connection.runAndReadAll(`SELECT (SELECT count(*) FROM patient_reference) = 0
     AND (EXISTS (SELECT 1 FROM patients) OR EXISTS (SELECT 1 FROM relationships))`);
-  if (state.getRows()[0][0] === true) await inTransaction(connection, () => connection.run(BUILD_PATIENT_REFERENCE));
+  if (state.getRows()[0][0] !== true) return;
+  // Built aside, a part per transaction, and put in place at the end: a build cut short leaves
+  // patient_reference empty, so the next open starts again.
+  await connection.run(`DROP TABLE IF EXISTS patient_reference_building;
+    CREATE TABLE patient_reference_building (nhs_number VARCHAR PRIMARY KEY, patient VARCHAR, relationships VARCHAR)`);
+  for (let part = 0; part < BUILD_PARTS; part++) {
+    await connection.run(BUILD_PATIENT_REFERENCE, { parts: BUILD_PARTS, part }, { parts: UBIGINT, part: UBIGINT });
+  }
+  await inTransaction(connection, () => connection.run(`DROP TABLE patient_reference;
+    ALTER TABLE patient_reference_building RENAME TO patient_reference`));
 }
 
 /** Runs the work in one transaction, rolled back if any of it fails. */
