@@ -87,6 +87,24 @@ describe('checkpoints of the embedded store', () => {
   });
 });
 
+describe('patients with their relationships in the embedded store', () => {
+  it('keeps every patient of an upsert naming more NHS numbers than one refresh takes (2,000)', async () => {
+    const store = openStore(join(dir, `many-${n++}.duckdb`));
+    await store.init();
+    const at = '2026-11-20T09:00:00.000Z';
+    const nhs = (k: number) => `9${String(k).padStart(9, '0')}`;
+    const relationships = Array.from({ length: 4500 }, (_, k) => ({
+      record: { nhsNumber: nhs(k), organisation: 'A81001', type: 'registration', start: '2020-01-01' }, receivedAt: at,
+    }));
+    await store.upsertRelationships(relationships as never);
+    const wanted = [0, 1999, 2000, 3999, 4000, 4499].map(nhs);
+    const found = await store.findPatientsAndRelationships(wanted);
+    expect(found.relationships.map(({ record }) => record.nhsNumber).sort()).toEqual(wanted);
+    expect(found.patients).toEqual([]);
+    await store.close();
+  });
+});
+
 describe('the embedded store opening a file written before', () => {
   it('finds staff by NHS number in a staff table that had no nhs_number column', async () => {
     const path = join(dir, 'old-staff.duckdb');
