@@ -336,6 +336,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, opt
         expect(sorted(both.relationships)).toEqual(sorted([
           relationship(), relationship({ id: 'enc-1', type: 'admission', end: '2026-03-01' }, received(1)), relationship({ nhsNumber: '9449306060' }),
         ]));
+        // A relationship keyed by its id, corrected to another patient, leaves the first.
+        const moved = relationship({ id: 'enc-1', type: 'admission', nhsNumber: '9434765870' }, received(3));
+        await store.upsertRelationships([moved]);
+        await visible();
+        const afterMove = await store.findPatientsAndRelationships(['9434765919', '9434765870']);
+        expect(sorted(afterMove.relationships)).toEqual(sorted(await store.findRelationships(['9434765919', '9434765870'])));
+        expect(afterMove.relationships.filter(({ record }) => record.id === 'enc-1')).toEqual([moved]);
         expect(await store.findPatientsAndRelationships([])).toEqual({ patients: [], relationships: [] });
         expect(await store.findPatientsAndRelationships(['9876543210'])).toEqual({ patients: [], relationships: [] });
       });

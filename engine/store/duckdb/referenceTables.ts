@@ -217,13 +217,19 @@ function runPrepared(connection: DuckDBConnection, sql: string, params: Record<s
 
 export const upsertStaff = (connection: DuckDBConnection, staff: StoredStaff[]) => upsert(connection, STAFF, staff);
 
-/** Upserts patients or relationships and rewrites the patient_reference rows of the NHS numbers they name, in one transaction. */
+/**
+ * Upserts patients or relationships and rewrites the patient_reference rows of the NHS numbers
+ * they name, in one transaction; with `formerNhsNumbers`, also those of the records they replace
+ * (a relationship keyed by its id can move to another patient).
+ */
 async function upsertWithPatientReference<T extends { nhsNumber: string }>(
   connection: DuckDBConnection, table: ReferenceTable<T>, batch: Stored<T>[],
+  formerNhsNumbers?: (batch: Stored<T>[]) => Promise<string[]>,
 ): Promise<void> {
   if (batch.length === 0) return;
-  const nhsNumbers = [...new Set(batch.map(({ record }) => record.nhsNumber))];
   await inTransaction(connection, async () => {
+    const former = formerNhsNumbers ? await formerNhsNumbers(batch) : [];
+    const nhsNumbers = [...new Set([...batch.map(({ record }) => record.nhsNumber), ...former])];
     await upsert(connection, table, batch);
     // In key lists short enough for an index scan (LOOKUP_SETTINGS); a longer one would read the whole table.
     for (let start = 0; start < nhsNumbers.length; start += REFRESH_KEYS) {
@@ -238,7 +244,24 @@ const REFRESH_KEYS = 2000;
 export const upsertPatients = (connection: DuckDBConnection, patients: StoredPatient[]) =>
   upsertWithPatientReference(connection, PATIENTS, patients);
 export const upsertRelationships = (connection: DuckDBConnection, relationships: StoredRelationship[]) =>
-  upsertWithPatientReference(connection, RELATIONSHIPS, relationships);
+  upsertWithPatientReference(connection, RELATIONSHIPS, relationships, (batch) => storedNhsNumbersOf(connection, batch));
+
+/**
+ * The NHS numbers stored against the batch's relationships that are keyed by their id (a key made
+ * of the whole tuple holds its NHS number, so only these can move), in lists of REFRESH_KEYS.
+ */
+async function storedNhsNumbersOf(connection: DuckDBConnection, batch: StoredRelationship[]): Promise<string[]> {
+  const keys = [...new Set(batch.filter(({ record }) => record.id !== undefined).map(({ record }) => relationshipKey(record)))];
+  const found: string[] = [];
+  for (let start = 0; start < keys.length; start += REFRESH_KEYS) {
+    const result = await connection.runAndReadAll(
+      `SELECT DISTINCT nhs_number FROM relationships WHERE natural_key IN (SELECT unnest(from_json($keys, '["VARCHAR"]')))`,
+      { keys: JSON.stringify(keys.slice(start, start + REFRESH_KEYS)) },
+    );
+    for (const [nhsNumber] of result.getRows()) found.push(String(nhsNumber));
+  }
+  return found;
+}
 
 /** findPatients and findRelationships in one lookup of patient_reference. */
 export async function findPatientsAndRelationships(connection: DuckDBConnection, nhsNumbers: string[]): Promise<PatientsAndRelationships> {
