@@ -133,7 +133,7 @@ describe('the embedded store opening a file written before', () => {
     await store.upsertPatients([{ record: smith, receivedAt: at }] as never);
     await store.upsertRelationships([registration, admission, onlyRelated].map((record) => ({ record, receivedAt: at })) as never);
     await store.close();
-    await onFile(path, 'DROP TABLE patient_reference');
+    await onFile(path, 'DROP TABLE patient_reference; DROP TABLE store_meta');
     const reopened = new DuckdbStore({ path });
     await reopened.init();
     const found = await reopened.findPatientsAndRelationships(['9434765919', '9434765870']);
@@ -147,6 +147,24 @@ describe('the embedded store opening a file written before', () => {
     expect(after.patients).toEqual([{ record: { ...smith, surname: 'Smyth' }, receivedAt: later }]);
     expect(after.relationships.map(({ record }) => record.type).sort()).toEqual(['admission', 'registration']);
     expect(after.relationships.find(({ record }) => record.type === 'admission')).toEqual({ record: { ...admission, end: '2026-03-01' }, receivedAt: later });
+    await reopened.close();
+  });
+
+  it('builds again a table of patients with their relationships that an earlier version of it built', async () => {
+    const path = join(dir, 'old-patient-reference.duckdb');
+    const at = '2026-11-20T09:00:00.000Z';
+    const admission = { nhsNumber: '9434765919', organisation: 'RRK', type: 'admission', id: 'enc-1', start: '2026-01-01' };
+    const store = new DuckdbStore({ path });
+    await store.init();
+    await store.upsertRelationships([{ record: admission, receivedAt: at }] as never);
+    await store.close();
+    // As an earlier version could leave it: the relationship under a patient it has moved away from.
+    await onFile(path, `UPDATE store_meta SET value = '1';
+      INSERT INTO patient_reference VALUES ('9434765870', NULL, '{"record":${JSON.stringify({ ...admission, nhsNumber: '9434765919' })},"receivedAt":"${at}"}')`);
+    const reopened = new DuckdbStore({ path });
+    await reopened.init();
+    expect(await reopened.findPatientsAndRelationships(['9434765870'])).toEqual({ patients: [], relationships: [] });
+    expect((await reopened.findPatientsAndRelationships(['9434765919'])).relationships).toEqual([{ record: admission, receivedAt: at }]);
     await reopened.close();
   });
 

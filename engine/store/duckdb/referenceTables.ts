@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS relationships (
 CREATE TABLE IF NOT EXISTS patient_reference (
   nhs_number VARCHAR PRIMARY KEY, patient VARCHAR, relationships VARCHAR
 );
+CREATE TABLE IF NOT EXISTS store_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 `;
 
 /**
@@ -102,8 +103,9 @@ SET GLOBAL index_scan_max_count = 65536;
  * Brings a database file written by an earlier version up to REFERENCE_SCHEMA: staff gained an
  * `nhs_number` column (for findStaffByNhsNumbers), filled here from the stored records; lookup
  * columns gained ART indexes (built here once: about 20 s for 10 million relationships);
- * patient_reference is filled from the patients and relationships tables when it is empty and they
- * are not (a file from before it existed, or one whose first fill was cut short).
+ * patient_reference is filled from the patients and relationships tables unless store_meta says
+ * this version built it (a file from before it existed, from an earlier version of it, or whose
+ * fill was cut short).
  */
 export async function upgradeReferenceTables(connection: DuckDBConnection): Promise<void> {
   const column = await connection.runAndReadAll(
@@ -114,19 +116,31 @@ export async function upgradeReferenceTables(connection: DuckDBConnection): Prom
     await connection.run("UPDATE staff SET nhs_number = record->>'$.nhsNumber'");
   }
   await connection.run(REFERENCE_INDEXES);
-  const state = await connection.runAndReadAll(`SELECT (SELECT count(*) FROM patient_reference) = 0
-    AND (EXISTS (SELECT 1 FROM patients) OR EXISTS (SELECT 1 FROM relationships))`);
-  if (state.getRows()[0][0] !== true) return;
-  // Built aside, a part per transaction, and put in place at the end: a build cut short leaves
-  // patient_reference empty, so the next open starts again.
+  const state = await connection.runAndReadAll(`SELECT (SELECT value FROM store_meta WHERE name = 'patient_reference'),
+    EXISTS (SELECT 1 FROM patients) OR EXISTS (SELECT 1 FROM relationships)`);
+  const [version, holdsData] = state.getRows()[0];
+  if (version === PATIENT_REFERENCE_VERSION) return;
+  const marked = `INSERT OR REPLACE INTO store_meta VALUES ('patient_reference', '${PATIENT_REFERENCE_VERSION}')`;
+  if (holdsData !== true) {
+    await connection.run(marked);
+    return;
+  }
+  // Built aside, a part per transaction, and put in place with its mark at the end: a build cut
+  // short leaves the mark unwritten, so the next open starts again.
   await connection.run(`DROP TABLE IF EXISTS patient_reference_building;
     CREATE TABLE patient_reference_building (nhs_number VARCHAR PRIMARY KEY, patient VARCHAR, relationships VARCHAR)`);
   for (let part = 0; part < BUILD_PARTS; part++) {
     await connection.run(BUILD_PATIENT_REFERENCE, { parts: BUILD_PARTS, part }, { parts: UBIGINT, part: UBIGINT });
   }
   await inTransaction(connection, () => connection.run(`DROP TABLE patient_reference;
-    ALTER TABLE patient_reference_building RENAME TO patient_reference`));
+    ALTER TABLE patient_reference_building RENAME TO patient_reference; ${marked}`));
 }
+
+/**
+ * What a file's patient_reference was built by; any other mark (or none) has it built again when
+ * the store opens. 2: relationships moved to another patient by their id leave the first.
+ */
+const PATIENT_REFERENCE_VERSION = '2';
 
 /** Runs the work in one transaction, rolled back if any of it fails. */
 async function inTransaction(connection: DuckDBConnection, work: () => Promise<unknown>): Promise<void> {
@@ -134,7 +148,7 @@ async function inTransaction(connection: DuckDBConnection, work: () => Promise<u
   try {
     await work();
   } catch (err) {
-    await connection.run('ROLLBACK');
+    await connection.run('ROLLBACK').catch(() => undefined); // the work's error is the one to report
     throw err;
   }
   await connection.run('COMMIT');
