@@ -11,5 +11,5 @@ COPY dashboards/app ./dashboards/app
 RUN npm ci --include=dev && npm prune --omit=dev
 EXPOSE 8080
 USER node
-ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/accesswatch.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=128", "bin/accesswatch.js"]
 CMD ["serve"]

@@ -32,6 +32,7 @@ Usage: node --import tsx bench/ics.ts [options]
   --working-hours all|rules  all (default): the rules config says working hours are 00:00-23:59, so figures do not
                              depend on the hour the bench runs; rules: the shipped 07:00-19:00
   --cpu-prof                 profile the server and print where its threads spend their time
+  --node-flag FLAG           a node flag for the server (repeatable; after accesswatch's own, so it can override them)
   --tag TEXT                 suffix for the files written to bench/out
   --help                     this text`;
 
@@ -49,7 +50,7 @@ const { values: args } = parseArgs({
     patients: { type: 'string', default: String(ICS_SIZES.patients) }, staff: { type: 'string', default: String(ICS_SIZES.staff) },
     relationships: { type: 'string', default: String(ICS_SIZES.relationships) }, reference: { type: 'string' },
     unexplained: { type: 'string', default: String(DEFAULT_MIX.unexplained) }, 'burst-every': { type: 'string', default: String(DEFAULT_MIX.burstEvery) },
-    'working-hours': { type: 'string', default: 'all' }, 'cpu-prof': { type: 'boolean', default: false }, tag: { type: 'string', default: '' },
+    'working-hours': { type: 'string', default: 'all' }, 'cpu-prof': { type: 'boolean', default: false }, 'node-flag': { type: 'string', multiple: true, default: [] }, tag: { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -131,7 +132,7 @@ async function runMode(mode: Mode, ics: IcsReference) {
     const server = await startServerProcess({
       dataDir, adminToken: ADMIN_TOKEN, port: PORTS[mode], env: { ACCESSWATCH_RULES_CONFIG: rulesConfig },
       ...(redis ? { redisUrl: redis.url, queuePrefix } : {}),
-      ...(args['cpu-prof'] ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir(mode)] } : {}),
+      nodeFlags: [...args['node-flag'], ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir(mode)] : [])],
     });
     try {
       const organisations = ics.organisations.map((organisation) => organisation.code);

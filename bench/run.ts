@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     client: { type: 'string', default: 'http' },
     warmup: { type: 'string', default: '5' },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-flag': { type: 'string', multiple: true, default: [] },
     rules: { type: 'string', default: 'shipped' },
     tag: { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
@@ -48,6 +49,7 @@ Usage: npm run bench -- [options]
   --client http|fetch        node:http with keep-alive (default) or the global fetch
   --warmup N                 batches posted and stored before timing (default 5)
   --cpu-prof                 profile the server and print its top functions
+  --node-flag FLAG           a node flag for the server (repeatable; after accesswatch's own, so it can override them)
   --rules shipped|none       run the shipped rules before each 202 (default, as \`serve\` does) or none, to
                              measure the ingest pipeline alone (parse, validate, explain, store)
   --tag TEXT                 suffix for the files written to bench/out (use --tag=-x for a leading dash)
@@ -156,9 +158,7 @@ async function runMode(mode: Mode, bodies: Buffer[], warmup: Buffer[]): Promise<
       adminToken: ADMIN_TOKEN,
       ...(noRules ? { env: { ACCESSWATCH_RULES_DIR: noRules } } : {}),
       ...(redis ? { redisUrl: redis.url, queuePrefix } : {}),
-      ...(settings.cpuProfile
-        ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir(mode)] }
-        : {}),
+      nodeFlags: [...args['node-flag'], ...(settings.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir(mode)] : [])],
     });
     try {
       const key = await createSourceKey(server.url, ADMIN_TOKEN, BENCH_SYSTEM, BENCH_ORGANISATION);
