@@ -12,6 +12,9 @@ import type { PatientsAndRelationships } from '../port.js';
  * that `INSERT OR REPLACE` reads. Lookups bind the batch's keys as a list the same way.
  */
 
+/** patient_reference's columns (its table, and the one a fill builds aside). */
+const PATIENT_REFERENCE_COLUMNS = 'nhs_number VARCHAR PRIMARY KEY, patient VARCHAR, relationships VARCHAR';
+
 export const REFERENCE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS staff (
   user_id VARCHAR NOT NULL, organisation VARCHAR NOT NULL, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL,
@@ -23,9 +26,7 @@ CREATE TABLE IF NOT EXISTS patients (
 CREATE TABLE IF NOT EXISTS relationships (
   natural_key VARCHAR PRIMARY KEY, nhs_number VARCHAR NOT NULL, record VARCHAR NOT NULL, received_at VARCHAR NOT NULL
 );
-CREATE TABLE IF NOT EXISTS patient_reference (
-  nhs_number VARCHAR PRIMARY KEY, patient VARCHAR, relationships VARCHAR
-);
+CREATE TABLE IF NOT EXISTS patient_reference (${PATIENT_REFERENCE_COLUMNS});
 CREATE TABLE IF NOT EXISTS store_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 `;
 
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS store_meta (name VARCHAR PRIMARY KEY, value VARCHAR N
  * the dearest part of a batch's lookups at ICS size (see README.md, "Reference data"). The two
  * tables stay the record; each upsert rewrites the rows of the NHS numbers it touched, from them,
  * in the same transaction.
+ *
+ * STORED_JSON is a row's stored record as the JSON every lookup answers with.
  */
 const STORED_JSON = `'{"record":' || record || ',"receivedAt":' || to_json(received_at) || '}'`;
 
@@ -128,7 +131,7 @@ export async function upgradeReferenceTables(connection: DuckDBConnection): Prom
   // Built aside, a part per transaction, and put in place with its mark at the end: a build cut
   // short leaves the mark unwritten, so the next open starts again.
   await connection.run(`DROP TABLE IF EXISTS patient_reference_building;
-    CREATE TABLE patient_reference_building (nhs_number VARCHAR PRIMARY KEY, patient VARCHAR, relationships VARCHAR)`);
+    CREATE TABLE patient_reference_building (${PATIENT_REFERENCE_COLUMNS})`);
   for (let part = 0; part < BUILD_PARTS; part++) {
     await connection.run(BUILD_PATIENT_REFERENCE, { parts: BUILD_PARTS, part }, { parts: UBIGINT, part: UBIGINT });
   }
@@ -201,7 +204,7 @@ async function upsert<T>(connection: DuckDBConnection, table: ReferenceTable<T>,
  */
 async function select<T>(connection: DuckDBConnection, from: string, lists: Record<string, string[]>): Promise<Stored<T>[]> {
   const params = Object.fromEntries(Object.entries(lists).map(([name, values]) => [name, JSON.stringify(values)]));
-  const sql = `SELECT '[' || coalesce(string_agg('{"record":' || t.record || ',"receivedAt":' || to_json(t.received_at) || '}', ','), '') || ']' ${from}`;
+  const sql = `SELECT '[' || coalesce(string_agg(${STORED_JSON}, ','), '') || ']' ${from}`;
   const rows = (await runPrepared(connection, sql, params)).getRows();
   return JSON.parse(String(rows[0][0])) as Stored<T>[];
 }
@@ -245,15 +248,19 @@ async function upsertWithPatientReference<T extends { nhsNumber: string }>(
     const former = formerNhsNumbers ? await formerNhsNumbers(batch) : [];
     const nhsNumbers = [...new Set([...batch.map(({ record }) => record.nhsNumber), ...former])];
     await upsert(connection, table, batch);
-    // In key lists short enough for an index scan (LOOKUP_SETTINGS); a longer one would read the whole table.
-    for (let start = 0; start < nhsNumbers.length; start += REFRESH_KEYS) {
-      const nhs = JSON.stringify(nhsNumbers.slice(start, start + REFRESH_KEYS));
+    for (const chunk of keyLists(nhsNumbers)) {
+      const nhs = JSON.stringify(chunk);
       for (const sql of REFRESH_PATIENT_REFERENCE) await connection.run(sql, sql.includes('$nhs') ? { nhs } : undefined);
     }
   });
 }
 
-const REFRESH_KEYS = 2000;
+/** Keys in lists short enough for an index scan (LOOKUP_SETTINGS); a longer one would read the whole table. */
+function keyLists(keys: string[], most = 2000): string[][] {
+  const lists: string[][] = [];
+  for (let start = 0; start < keys.length; start += most) lists.push(keys.slice(start, start + most));
+  return lists;
+}
 
 export const upsertPatients = (connection: DuckDBConnection, patients: StoredPatient[]) =>
   upsertWithPatientReference(connection, PATIENTS, patients);
@@ -262,15 +269,15 @@ export const upsertRelationships = (connection: DuckDBConnection, relationships:
 
 /**
  * The NHS numbers stored against the batch's relationships that are keyed by their id (a key made
- * of the whole tuple holds its NHS number, so only these can move), in lists of REFRESH_KEYS.
+ * of the whole tuple holds its NHS number, so only these can move).
  */
 async function storedNhsNumbersOf(connection: DuckDBConnection, batch: StoredRelationship[]): Promise<string[]> {
   const keys = [...new Set(batch.filter(({ record }) => record.id !== undefined).map(({ record }) => relationshipKey(record)))];
   const found: string[] = [];
-  for (let start = 0; start < keys.length; start += REFRESH_KEYS) {
+  for (const chunk of keyLists(keys)) {
     const result = await connection.runAndReadAll(
       `SELECT DISTINCT nhs_number FROM relationships WHERE natural_key IN (SELECT unnest(from_json($keys, '["VARCHAR"]')))`,
-      { keys: JSON.stringify(keys.slice(start, start + REFRESH_KEYS)) },
+      { keys: JSON.stringify(chunk) },
     );
     for (const [nhsNumber] of result.getRows()) found.push(String(nhsNumber));
   }
